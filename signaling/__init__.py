@@ -1,0 +1,1 @@
+"""Signaling transports for rtcpeer (offers, answers, ICE candidates). Never imported by rtcpeer."""
