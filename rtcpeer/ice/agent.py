@@ -1,0 +1,567 @@
+"""IceAgent: trickle ICE, multi-server gathering, consent freshness and ICE restart over aioice.
+
+This is the one layer that is not sans-IO: aioice owns its sockets. Callbacks are plain
+synchronous callables, called from the event loop.
+
+Generations and ICE restart (RFC 8445 section 9)
+    Every set of local credentials is a *generation*: one :class:`AgentConnection` (an aioice
+    Connection) with its own sockets, candidates and check list. ``restart()`` creates a
+    *pending* generation with fresh ufrag/pwd and gathers for it (``local_ufrag``/``local_pwd``
+    now return the new values, to be put in the next offer/answer); the *current* generation
+    keeps carrying data. ``set_remote_credentials()`` with a ufrag different from the current
+    remote one gives the credentials to the pending generation (creating it first if the
+    remote peer restarted on its own) and, once ``start()`` has been called, starts its checks.
+    When the pending generation nominates a pair, sending switches to it at once, the state
+    stays connected, and the old generation is closed ``retire_delay`` seconds later (its
+    sockets keep delivering what the peer still sends on the old path meanwhile).
+
+Remote candidates
+    A candidate with ``ufrag`` goes to the generation with that remote ufrag (dropped and
+    counted if none). Without one, it goes to the newest generation that has remote
+    credentials (or to the current one before any credentials are known).
+
+State (W3C RTCIceTransportState), as derived here
+    ``new`` -> ``checking`` when checks start (``start()`` with remote credentials) ->
+    ``connected`` when a pair is nominated -> ``completed`` when, in addition, local gathering
+    is complete and the remote side signalled end-of-candidates (aioice stops checking other
+    pairs once one is nominated) -> ``disconnected`` when nothing (data or a consent response)
+    came from the peer for ``disconnected_timeout`` seconds -> back to connected/completed
+    when traffic resumes, or ``failed`` after ``consent_timeout`` seconds (RFC 7675 section
+    5.1: 30 s) or when every check failed after end-of-candidates on both sides. ``failed``
+    stops sending; ``restart()`` may recover. ``closed`` after ``close()``.
+
+Consent freshness (RFC 7675) is done here, not by aioice (its task is disabled): a Binding
+request on the selected pair every ``consent_interval`` seconds, randomized by 0.8-1.2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import ssl
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import aioice
+from aioice import stun
+from aioice.ice import CandidatePair, get_host_addresses
+
+from rtcpeer.errors import InvalidStateError
+from rtcpeer.ice._connection import AgentConnection
+from rtcpeer.ice._gather import Gatherer, IceCandidateError
+from rtcpeer.ice.candidate import IceCandidateInfo
+from rtcpeer.ice.servers import IceServer, parse_servers
+
+logger = logging.getLogger(__name__)
+
+IceTransportState = Literal[
+    "new", "checking", "connected", "completed", "disconnected", "failed", "closed"
+]
+IceGatheringState = Literal["new", "gathering", "complete"]
+
+
+class _Generation:
+    """One set of local credentials: an aioice connection plus its gathering/check tasks."""
+
+    def __init__(self, number: int, conn: AgentConnection) -> None:
+        self.number = number
+        self.conn = conn
+        self.remote_ufrag: str | None = None
+        self.gather_task: asyncio.Task[None] | None = None
+        self.gatherer: Gatherer | None = None
+        self.gathering_done = False
+        self.connect_task: asyncio.Task[None] | None = None
+        self.nominated = False
+        self.failed = False
+        self.local: list[IceCandidateInfo] = []
+
+    @property
+    def ufrag(self) -> str:
+        return self.conn.local_username
+
+
+class IceAgent:
+    """ICE agent for one BUNDLE transport (one component, rtcp-mux)."""
+
+    def __init__(
+        self,
+        *,
+        servers: Sequence[IceServer],
+        transport_policy: Literal["all", "relay"] = "all",
+        controlling: bool,
+        on_candidate: Callable[[IceCandidateInfo | None], None],
+        on_state_change: Callable[[str], None],
+        on_datagram: Callable[[bytes], None],
+        on_candidate_error: Callable[[IceCandidateError], None],
+        on_gathering_state_change: Callable[[str], None] | None = None,
+        turn_ssl_context: ssl.SSLContext | None = None,
+        use_ipv6: bool = True,
+        host_addresses: Sequence[str] | None = None,
+        server_timeout: float = 5.0,
+        consent_interval: float = 5.0,
+        disconnected_timeout: float = 5.0,
+        consent_timeout: float = 30.0,
+        retire_delay: float = 2.0,
+        keep_redundant_srflx: bool = False,
+    ) -> None:
+        urls = parse_servers(servers)  # raises SyntaxError_/InvalidAccessError at once
+        if transport_policy not in ("all", "relay"):
+            raise TypeError(f"invalid transport policy {transport_policy!r}")
+        self._stun_urls = [u for u in urls if u.kind == "stun"]
+        self._turn_urls = [u for u in urls if u.kind == "turn"]
+        self._policy = transport_policy
+        self._controlling = controlling
+        self._on_candidate = on_candidate
+        self._on_state_change = on_state_change
+        self._on_datagram = on_datagram
+        self._on_candidate_error = on_candidate_error
+        self._on_gathering_state_change = on_gathering_state_change
+        self._ssl = turn_ssl_context
+        self._use_ipv6 = use_ipv6
+        self._host_addresses = list(host_addresses) if host_addresses is not None else None
+        self._server_timeout = server_timeout
+        self._consent_interval = consent_interval
+        self._disconnected_timeout = disconnected_timeout
+        self._consent_timeout = consent_timeout
+        self._retire_delay = retire_delay
+        self._keep_redundant = keep_redundant_srflx
+
+        self.state: IceTransportState = "new"
+        self.gathering_state: IceGatheringState = "new"
+        self._started = False
+        self._remote_lite = False
+        self._generation_count = 0
+        self._current = self._new_generation()
+        self._pending: _Generation | None = None
+        self._retired: list[_Generation] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+        self._target: tuple[Callable[[bytes, tuple[str, int]], None], tuple[str, int]] | None
+        self._target = None
+        self._selected: CandidatePair | None = None
+        self._consent_task: asyncio.Task[None] | None = None
+        self._last_heard = 0.0
+        self._last_rx = 0
+        self._rng = random.Random()
+
+        self._tx_packets = 0
+        self._tx_bytes = 0
+        self._rx_retired = (0, 0)
+        self._dropped = 0
+        self._dropped_candidates = 0
+        self._consent_sent = 0
+        self._consent_ok = 0
+        self._errors: list[IceCandidateError] = []
+
+    # -- public properties --------------------------------------------------------------------
+
+    @property
+    def local_ufrag(self) -> str:
+        return self._newest.conn.local_username
+
+    @property
+    def local_pwd(self) -> str:
+        return self._newest.conn.local_password
+
+    @property
+    def generation(self) -> int:
+        """Number of the newest generation (0, then +1 per restart)."""
+        return self._newest.number
+
+    @property
+    def selected_pair(self) -> tuple[IceCandidateInfo, IceCandidateInfo] | None:
+        pair = self._selected
+        if pair is None:
+            return None
+        return (
+            IceCandidateInfo.from_aioice(pair.local_candidate),
+            IceCandidateInfo.from_aioice(pair.remote_candidate),
+        )
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        gens = [g for g in (self._current, self._pending) if g is not None]
+        rx_packets = self._rx_retired[0] + sum(g.conn.rx_packets for g in gens)
+        rx_bytes = self._rx_retired[1] + sum(g.conn.rx_bytes for g in gens)
+        return {
+            "state": self.state,
+            "gathering_state": self.gathering_state,
+            "generation": self.generation,
+            "packets_sent": self._tx_packets,
+            "bytes_sent": self._tx_bytes,
+            "packets_received": rx_packets,
+            "bytes_received": rx_bytes,
+            "dropped_datagrams": self._dropped,
+            "dropped_remote_candidates": self._dropped_candidates,
+            "consent_requests_sent": self._consent_sent,
+            "consent_responses_received": self._consent_ok,
+            "local_candidates": [c.to_sdp() for c in self._newest.local],
+            "remote_candidates": [c.to_sdp() for c in self._current.conn.remote_candidates],
+            "selected_pair": (
+                None
+                if self._selected is None
+                else (
+                    self._selected.local_candidate.to_sdp(),
+                    self._selected.remote_candidate.to_sdp(),
+                )
+            ),
+            "candidate_errors": list(self._errors),
+            "pending_server_queries": sorted(
+                set().union(*(g.gatherer.pending for g in gens if g.gatherer is not None))
+            ),
+        }
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def gather(self) -> None:
+        """Start gathering for the newest generation (no-op if already started)."""
+        self._check_open()
+        gen = self._newest
+        if gen.gather_task is None:
+            self._start_gathering(gen)
+
+    def set_remote_credentials(self, ufrag: str, pwd: str, *, lite: bool = False) -> None:
+        self._check_open()
+        self._remote_lite = lite
+        target: _Generation
+        if self._pending is not None and self._pending.remote_ufrag in (None, ufrag):
+            target = self._pending
+        elif self._current.remote_ufrag in (None, ufrag):
+            target = self._current
+        else:
+            # The remote peer restarted ICE (RFC 8445 section 9): restart too.
+            self.restart()
+            assert self._pending is not None
+            target = self._pending
+        if target.remote_ufrag == ufrag:
+            if target.conn.remote_password != pwd:
+                raise InvalidStateError("ICE password changed without a ufrag change")
+            return
+        target.remote_ufrag = ufrag
+        target.conn.remote_username = ufrag
+        target.conn.remote_password = pwd
+        target.conn.remote_is_lite = lite
+        if self._started:
+            self._start_checks(target)
+
+    def add_remote_candidate(self, candidate: IceCandidateInfo | None) -> None:
+        """Add a trickled remote candidate; ``None`` means end-of-candidates."""
+        self._check_open()
+        gen = self._route(candidate)
+        if gen is None:
+            self._dropped_candidates += 1
+            return
+        if candidate is None:
+            if gen.conn.remote_end:
+                return
+            self._spawn(self._add_remote(gen, None))
+            return
+        if candidate.transport != "udp" or candidate.type not in ("host", "srflx", "relay"):
+            self._dropped_candidates += 1
+            return
+        self._spawn(self._add_remote(gen, candidate.to_aioice()))
+
+    def start(self) -> None:
+        """Begin connectivity checks (remote credentials must be known)."""
+        self._check_open()
+        if self._started:
+            return
+        if self._current.remote_ufrag is None:
+            raise InvalidStateError("remote ICE credentials are not set")
+        self._started = True
+        self._start_checks(self._current)
+        if self._pending is not None and self._pending.remote_ufrag is not None:
+            self._start_checks(self._pending)
+
+    def send(self, data: bytes) -> None:
+        target = self._target
+        if target is None:
+            self._dropped += 1
+            return
+        target[0](data, target[1])
+        self._tx_packets += 1
+        self._tx_bytes += len(data)
+
+    def restart(self) -> None:
+        """Prepare a new generation with fresh credentials and gather for it."""
+        self._check_open()
+        if self._pending is not None and self._pending.remote_ufrag is None:
+            return  # a restart is already prepared and not yet answered
+        if self._pending is not None:
+            self._retire(self._pending, delay=0.0)
+        self._pending = self._new_generation()
+        if self._current.gather_task is not None:
+            self._start_gathering(self._pending)
+
+    async def close(self) -> None:
+        if self.state == "closed":
+            return
+        self._set_state("closed")
+        self._target = None
+        self._selected = None
+        if self._consent_task is not None:
+            self._consent_task.cancel()
+        gens = [g for g in (self._current, self._pending) if g is not None]
+        gens += self._retired
+        for gen in gens:
+            for task in (gen.gather_task, gen.connect_task):
+                if task is not None:
+                    task.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*(g.conn.close() for g in gens), return_exceptions=True)
+        pending = [t for t in self._tasks if not t.done()]
+        for gen in gens:
+            pending += [t for t in (gen.gather_task, gen.connect_task) if t is not None]
+        if self._consent_task is not None:
+            pending.append(self._consent_task)
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    # -- generations --------------------------------------------------------------------------
+
+    @property
+    def _newest(self) -> _Generation:
+        return self._pending if self._pending is not None else self._current
+
+    def _new_generation(self) -> _Generation:
+        policy = (
+            aioice.TransportPolicy.RELAY if self._policy == "relay" else aioice.TransportPolicy.ALL
+        )
+        controlling = self._controlling
+        if self._generation_count > 0:
+            controlling = self._current.conn.ice_controlling
+        conn = AgentConnection(
+            ice_controlling=controlling, transport_policy=policy, on_data=self._on_datagram
+        )
+        gen = _Generation(self._generation_count, conn)
+        self._generation_count += 1
+        return gen
+
+    def _route(self, candidate: IceCandidateInfo | None) -> _Generation | None:
+        gens = [g for g in (self._pending, self._current) if g is not None]
+        if candidate is not None and candidate.ufrag is not None:
+            for gen in gens:
+                if gen.remote_ufrag == candidate.ufrag:
+                    return gen
+            return None
+        for gen in gens:
+            if gen.remote_ufrag is not None:
+                return gen
+        return self._current
+
+    async def _add_remote(self, gen: _Generation, candidate: aioice.Candidate | None) -> None:
+        try:
+            await gen.conn.add_remote_candidate(candidate)
+        except ValueError as exc:
+            self._dropped_candidates += 1
+            logger.info("remote candidate ignored: %s", exc)
+            return
+        if candidate is None:
+            self._maybe_completed()
+
+    def _retire(self, gen: _Generation, delay: float) -> None:
+        self._retired.append(gen)
+
+        async def close_later() -> None:
+            if delay > 0:
+                await asyncio.sleep(delay)
+            for task in (gen.gather_task, gen.connect_task):
+                if task is not None:
+                    task.cancel()
+            await gen.conn.close()
+            rx = self._rx_retired
+            self._rx_retired = (rx[0] + gen.conn.rx_packets, rx[1] + gen.conn.rx_bytes)
+            gen.conn.rx_packets = gen.conn.rx_bytes = 0
+            with contextlib.suppress(ValueError):
+                self._retired.remove(gen)
+
+        self._spawn(close_later())
+
+    # -- gathering ----------------------------------------------------------------------------
+
+    def _start_gathering(self, gen: _Generation) -> None:
+        if self._host_addresses is not None:
+            hosts = list(self._host_addresses)
+        else:
+            hosts = get_host_addresses(use_ipv4=True, use_ipv6=self._use_ipv6)
+
+        def emit(candidate: aioice.Candidate) -> None:
+            info = IceCandidateInfo.from_aioice(candidate, ufrag=gen.ufrag)
+            gen.local.append(info)
+            if gen is self._newest and self.state != "closed":
+                self._on_candidate(info)
+
+        def error(err: IceCandidateError) -> None:
+            self._errors.append(err)
+            if self.state != "closed":
+                self._on_candidate_error(err)
+
+        gen.gatherer = Gatherer(
+            gen.conn,
+            host_addresses=hosts,
+            stun_urls=self._stun_urls,
+            turn_urls=self._turn_urls,
+            relay_only=self._policy == "relay",
+            timeout=self._server_timeout,
+            turn_ssl_context=self._ssl,
+            keep_redundant_srflx=self._keep_redundant,
+            on_candidate=emit,
+            on_error=error,
+        )
+        self._set_gathering_state("gathering")
+        gen.gather_task = asyncio.get_running_loop().create_task(self._gather(gen))
+
+    async def _gather(self, gen: _Generation) -> None:
+        assert gen.gatherer is not None
+        try:
+            await gen.gatherer.run()
+        except Exception:
+            logger.exception("ICE gathering failed")
+        gen.gathering_done = True
+        gen.conn.end_local_gathering()
+        if self.state == "closed" or gen is not self._newest:
+            return
+        self._set_gathering_state("complete")
+        self._on_candidate(None)
+        self._maybe_completed()
+
+    # -- checks -------------------------------------------------------------------------------
+
+    def _start_checks(self, gen: _Generation) -> None:
+        if gen.connect_task is not None:
+            return
+        if gen.gather_task is None:
+            self._start_gathering(gen)
+        if self.state == "new":
+            self._set_state("checking")
+        gen.connect_task = asyncio.get_running_loop().create_task(self._connect(gen))
+
+    async def _connect(self, gen: _Generation) -> None:
+        try:
+            await gen.conn.connect()
+        except ConnectionError as exc:
+            gen.failed = True
+            logger.info("ICE generation %d failed: %s", gen.number, exc)
+            if self.state == "closed" or gen.conn.closing:
+                return
+            live = [g for g in (self._current, self._pending) if g is not None]
+            if self._selected is None and all(g.failed for g in live if g.connect_task):
+                self._fail()
+            return
+        pair = gen.conn.selected
+        if pair is None or self.state == "closed":
+            return
+        gen.nominated = True
+        if gen is self._pending:
+            old = self._current
+            self._current = gen
+            self._pending = None
+            self._retire(old, self._retire_delay)
+        elif gen is not self._current:
+            return
+        self._select(pair)
+
+    def _select(self, pair: CandidatePair) -> None:
+        self._selected = pair
+        self._target = (pair.protocol.transport.sendto, pair.remote_addr)
+        logger.info("ICE selected pair %s", pair)
+        self._last_heard = time.monotonic()
+        self._last_rx = self._current.conn.rx_packets
+        if self.state in ("new", "checking", "disconnected", "failed"):
+            self._set_state("connected")
+        self._maybe_completed()
+        if self._consent_task is None or self._consent_task.done():
+            self._consent_task = asyncio.get_running_loop().create_task(self._consent_loop())
+
+    def _maybe_completed(self) -> None:
+        gen = self._current
+        if (
+            self.state == "connected"
+            and gen.nominated
+            and gen.gathering_done
+            and gen.conn.remote_end
+        ):
+            self._set_state("completed")
+
+    def _fail(self) -> None:
+        self._target = None
+        self._selected = None
+        self._set_state("failed")
+
+    # -- consent freshness (RFC 7675) ---------------------------------------------------------
+
+    async def _consent_loop(self) -> None:
+        tick = max(0.01, min(self._consent_interval, self._disconnected_timeout) / 5)
+        next_check = time.monotonic() + self._next_interval()
+        while self._selected is not None and self.state != "closed":
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            rx = self._current.conn.rx_packets
+            if rx != self._last_rx:
+                self._last_rx = rx
+                self._last_heard = now
+            if now >= next_check:
+                next_check = now + self._next_interval()
+                self._send_consent()
+            self._evaluate_consent(now)
+
+    def _next_interval(self) -> float:
+        return self._consent_interval * (0.8 + 0.4 * self._rng.random())
+
+    def _evaluate_consent(self, now: float) -> None:
+        silence = now - self._last_heard
+        if silence >= self._consent_timeout:
+            logger.info("ICE consent expired after %.1f s of silence", silence)
+            self._fail()
+        elif silence >= self._disconnected_timeout:
+            if self.state in ("connected", "completed"):
+                self._set_state("disconnected")
+        elif self.state == "disconnected":
+            self._set_state("connected")
+            self._maybe_completed()
+
+    def _send_consent(self) -> None:
+        pair = self._selected
+        conn = self._current.conn
+        if pair is None or conn.remote_password is None:
+            return
+        request = conn.build_request(pair, nominate=False)
+        key = conn.remote_password.encode("utf8")
+        self._consent_sent += 1
+
+        async def check() -> None:
+            try:
+                await pair.protocol.request(request, pair.remote_addr, key, retransmissions=0)
+            except (stun.TransactionError, ConnectionError, OSError):
+                return
+            if pair is self._selected:
+                self._consent_ok += 1
+                self._last_heard = time.monotonic()
+
+        self._spawn(check())
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _check_open(self) -> None:
+        if self.state == "closed":
+            raise InvalidStateError("the ICE agent is closed")
+
+    def _set_state(self, state: IceTransportState) -> None:
+        if state != self.state:
+            logger.info("ICE state %s -> %s", self.state, state)
+            self.state = state
+            self._on_state_change(state)
+
+    def _set_gathering_state(self, state: IceGatheringState) -> None:
+        if state != self.gathering_state:
+            self.gathering_state = state
+            if self._on_gathering_state_change is not None:
+                self._on_gathering_state_change(state)
