@@ -16,9 +16,10 @@ Generations and ICE restart (RFC 8445 section 9)
     sockets keep delivering what the peer still sends on the old path meanwhile).
 
 Remote candidates
-    A candidate with ``ufrag`` goes to the generation with that remote ufrag (dropped and
-    counted if none). Without one, it goes to the newest generation that has remote
-    credentials (or to the current one before any credentials are known).
+    A candidate with ``ufrag`` goes to the generation with that remote ufrag (else to a
+    pending generation still waiting for remote credentials, else dropped and counted).
+    Without one, it goes to the newest generation that has remote credentials (or to the
+    current one before any credentials are known).
 
 State (W3C RTCIceTransportState), as derived here
     ``new`` -> ``checking`` when checks start (``start()`` with remote credentials) ->
@@ -346,6 +347,10 @@ class IceAgent:
             for gen in gens:
                 if gen.remote_ufrag == candidate.ufrag:
                     return gen
+            # Candidates of a remote restart may overtake the new credentials: keep them for
+            # the pending generation that still waits for its remote credentials.
+            if self._pending is not None and self._pending.remote_ufrag is None:
+                return self._pending
             return None
         for gen in gens:
             if gen.remote_ufrag is not None:
@@ -520,8 +525,9 @@ class IceAgent:
             if self.state in ("connected", "completed"):
                 self._set_state("disconnected")
         elif self.state == "disconnected":
-            self._set_state("connected")
-            self._maybe_completed()
+            gen = self._current
+            done = gen.nominated and gen.gathering_done and gen.conn.remote_end
+            self._set_state("completed" if done else "connected")
 
     def _send_consent(self) -> None:
         pair = self._selected

@@ -1,0 +1,157 @@
+"""IceAgent on loopback: a dead STUN server, consent freshness, ICE restart."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+
+import pytest
+from ice_testlib import FAST, Peer, link, wait_until
+
+from rtcpeer.ice import IceServer
+
+pytestmark = pytest.mark.loopback
+
+
+@pytest.fixture
+def dead_udp_port() -> Iterator[int]:
+    """A UDP socket on 127.0.0.1 that receives and never answers."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    try:
+        yield int(sock.getsockname()[1])
+    finally:
+        sock.close()
+
+
+async def connect_pair(**kwargs: object) -> tuple[Peer, Peer]:
+    a = Peer("a", controlling=True, **{**FAST, **kwargs})
+    b = Peer("b", controlling=False, **FAST)
+    link(a, b)
+    for p in (a, b):
+        p.agent.gather()
+        p.agent.start()
+    await wait_until(lambda: a.agent.state in ("connected", "completed"))
+    await wait_until(lambda: b.agent.state in ("connected", "completed"))
+    return a, b
+
+
+async def test_dead_stun_server_delays_nothing(dead_udp_port: int) -> None:
+    url = f"stun:127.0.0.1:{dead_udp_port}"
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    a, b = await connect_pair(servers=[IceServer([url])], server_timeout=2.0)
+    assert loop.time() - t0 < 1.0
+    # The host candidate came first, and the dead server's query is still pending.
+    first = a.candidates[0]
+    assert first is not None and first.type == "host"
+    assert a.agent.gathering_state == "gathering"
+    assert a.agent.stats["pending_server_queries"] == [f"{url}@{first.address}:{first.port}"]
+    assert a.agent.state == "connected"  # not completed: local gathering still running
+    a.agent.send(b"early")
+    await wait_until(lambda: b.datagrams == [b"early"])
+
+    await wait_until(lambda: a.agent.gathering_state == "complete", timeout=5)
+    assert [e.errorCode for e in a.errors] == [701]
+    err = a.errors[0]
+    assert err.url == url and err.address == "127.0.0.1" and err.port == first.port
+    assert a.candidates[-1] is None
+    assert [c.type for c in a.candidates if c is not None] == ["host"]
+    await wait_until(lambda: a.agent.state == "completed")
+    await a.agent.close()
+    await b.agent.close()
+
+
+async def test_consent_lost_then_failed() -> None:
+    a, b = await connect_pair()
+    await wait_until(lambda: a.agent.state == "completed")
+    await asyncio.sleep(0.5)  # several consent rounds succeed
+    assert a.agent.stats["consent_responses_received"] >= 1
+    assert a.agent.state == "completed"
+    await b.agent.close()  # the peer vanishes: no answer, no data
+    await wait_until(lambda: a.agent.state == "failed", timeout=5)
+    assert a.states[-2:] == ["disconnected", "failed"]
+    assert a.agent.selected_pair is None
+    a.agent.send(b"x")
+    assert a.agent.stats["dropped_datagrams"] == 1
+    await a.agent.close()
+
+
+async def test_consent_recovers_after_silence() -> None:
+    a, b = await connect_pair()
+    await wait_until(lambda: a.agent.state == "completed")
+    conn = b.agent._current.conn
+    original = conn.request_received
+    conn.request_received = lambda *args: None  # type: ignore[method-assign]
+    await wait_until(lambda: a.agent.state == "disconnected", timeout=3)
+    conn.request_received = original  # type: ignore[method-assign]
+    await wait_until(lambda: a.agent.state == "completed", timeout=3)
+    assert a.states[-2:] == ["disconnected", "completed"]
+    assert "failed" not in a.states
+    await a.agent.close()
+    await b.agent.close()
+
+
+async def test_data_keeps_consent_fresh_without_responses() -> None:
+    a, b = await connect_pair()
+    conn = b.agent._current.conn
+    conn.request_received = lambda *args: None  # type: ignore[method-assign]
+    for _ in range(30):  # 1.5 s > disconnected_timeout, but b keeps sending data
+        b.agent.send(b"keepalive")
+        await asyncio.sleep(0.05)
+    assert "disconnected" not in a.states
+    await a.agent.close()
+    await b.agent.close()
+
+
+async def test_ice_restart_keeps_data_flowing() -> None:
+    a, b = await connect_pair()
+    await wait_until(lambda: a.agent.state == "completed" and b.agent.state == "completed")
+    old_a, old_b = a.agent._current.conn, b.agent._current.conn
+    old_ufrag_a, old_ufrag_b = a.agent.local_ufrag, b.agent.local_ufrag
+    old_pair = a.agent.selected_pair
+    states_before = list(a.states)
+
+    sent = 0
+
+    async def pump(stop: asyncio.Event) -> None:
+        nonlocal sent
+        while not stop.is_set():
+            a.agent.send(b"%d" % sent)
+            b.agent.send(b"%d" % sent)
+            sent += 1
+            await asyncio.sleep(0.005)
+
+    stop = asyncio.Event()
+    pumping = asyncio.create_task(pump(stop))
+    await asyncio.sleep(0.1)
+
+    a.agent.restart()  # offerer restarts; its new credentials go to b in the offer
+    assert a.agent.local_ufrag != old_ufrag_a and a.agent.generation == 1
+    b.agent.set_remote_credentials(a.agent.local_ufrag, a.agent.local_pwd)  # b restarts too
+    assert b.agent.local_ufrag != old_ufrag_b and b.agent.generation == 1
+    a.agent.set_remote_credentials(b.agent.local_ufrag, b.agent.local_pwd)  # the answer
+
+    await wait_until(lambda: a.agent._pending is None and b.agent._pending is None)
+    await asyncio.sleep(0.5)  # old generations retired (retire_delay 0.3)
+    stop.set()
+    await pumping
+    await asyncio.sleep(0.1)
+
+    assert old_a.closing and old_b.closing
+    new_pair = a.agent.selected_pair
+    assert new_pair is not None and old_pair is not None and new_pair[0].port != old_pair[0].port
+    # Nothing lost on loopback, state never left connected/completed.
+    assert len(a.datagrams) == sent and len(b.datagrams) == sent
+    assert a.states[: len(states_before)] == states_before
+    assert all(s in ("connected", "completed") for s in a.states[len(states_before) :])
+    assert all(s in ("connected", "completed") for s in b.states[2:])
+    new_candidates = [c for c in a.candidates if c is not None and c.ufrag == a.agent.local_ufrag]
+    assert new_candidates and new_candidates[0].type == "host"
+    assert a.gathering[-2:] == ["gathering", "complete"]
+    # After the restart, more data flows on the new pair.
+    a.agent.send(b"after")
+    await wait_until(lambda: b.datagrams[-1] == b"after")
+    await a.agent.close()
+    await b.agent.close()
