@@ -167,6 +167,7 @@ class DtlsEndpoint:
         self._timer: float | None = None
         self._fingerprint_rejected = False
         self._handshake_done = False
+        self._started = False
         self._pending: list[bytes] = []
         self._conn = self._make_connection(certificate, role, srtp_profiles, mtu)
 
@@ -218,8 +219,17 @@ class DtlsEndpoint:
     # ------------------------------------------------------------------ user calls
 
     def start(self, now: float) -> None:
-        """Begin the handshake: a client sends its ClientHello, a server waits for one."""
+        """Begin the handshake: a client sends its ClientHello, a server waits for one.
+
+        A server that already received a ClientHello (which it accepts before ``start``)
+        ignores this call; calling ``start`` twice is a :class:`LocalProtocolError`.
+        """
+        if self._started:
+            raise LocalProtocolError(f"start() called twice (state {self.state!r})")
+        self._started = True
         if self.state != "new":
+            if self.role == "server" and self.state != "closed":
+                return
             raise LocalProtocolError(f"start() in state {self.state!r}")
         self.state = "connecting"
         if self.role == "client":

@@ -291,7 +291,51 @@ def test_send_before_connected_is_a_local_error() -> None:
 def test_server_accepts_client_hello_before_start() -> None:
     client, server = make_pair()
     client.start(0.0)
+    transfer(client, server)
+    assert state(server) == "connecting"
+    server.start(0.0)  # the driver's late start() is harmless
     roundtrip(client, server)
+    assert client.state == server.state == "connected"
+    with pytest.raises(LocalProtocolError):
+        server.start(0.0)
+
+
+def test_duplicated_handshake_datagrams() -> None:
+    client, server = make_pair()
+    client.start(0.0)
+    server.start(0.0)
+    for _ in range(6):
+        for src, dst in ((client, server), (server, client)):
+            for dgram in src.datagrams_to_send(0.0):
+                dst.receive_datagram(dgram, 0.0)
+                dst.receive_datagram(dgram, 0.0)
+    assert client.state == server.state == "connected"
+    assert [type(e) for e in events(client)] == [DtlsConnected]
+    assert [type(e) for e in events(server)] == [DtlsConnected]
+    client.send(b"after dup")
+    transfer(client, server)
+    assert events(server) == [DtlsApplicationData(b"after dup")]
+
+
+def test_reordered_client_flight_recovers_by_retransmission() -> None:
+    """The client's second flight (several datagrams) arrives in reverse: OpenSSL drops the
+    early ChangeCipherSpec/Finished, and the handshake recovers when the server's
+    wall-clock timer retransmits its flight (~1 s of real time)."""
+    client, server = make_pair(mtu=300)
+    client.start(0.0)
+    server.start(0.0)
+    transfer(client, server)
+    transfer(server, client)
+    flight = client.datagrams_to_send(0.0)
+    assert len(flight) > 1
+    for dgram in reversed(flight):
+        server.receive_datagram(dgram, 0.0)
+    if state(server) != "connected":
+        deadline = server.get_timer()
+        assert deadline is not None
+        time.sleep(deadline + 0.05)
+        server.handle_timer(deadline)
+        roundtrip(client, server, now=deadline)
     assert client.state == server.state == "connected"
 
 
