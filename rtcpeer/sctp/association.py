@@ -1,0 +1,708 @@
+"""Sans-IO SCTP association (RFC 9260) over DTLS (RFC 8261), WebRTC profile (RFC 8831).
+
+State machine (RFC 9260 §4), one handler per chunk type in ``_HANDLERS``:
+
+    closed --connect()/INIT--> cookie-wait --INIT-ACK/COOKIE-ECHO--> cookie-echoed
+    cookie-echoed --COOKIE-ACK--> established                          (§5.1)
+    closed --valid COOKIE-ECHO/COOKIE-ACK--> established               (§5.1 B, D)
+    INIT in cookie-wait/cookie-echoed: INIT-ACK with our original tag  (§5.2.1)
+    COOKIE-ECHO with both tags matching (collision): established       (§5.2.4 D)
+    established --shutdown()--> shutdown-pending --all acked/SHUTDOWN--> shutdown-sent
+    established --SHUTDOWN--> shutdown-received --all acked/SHUTDOWN-ACK--> shutdown-ack-sent
+    shutdown-sent --SHUTDOWN-ACK/SHUTDOWN-COMPLETE--> closed          (§9.2)
+    shutdown-sent --SHUTDOWN--> shutdown-ack-sent (simultaneous shutdown)
+    any --ABORT sent/received, Max.Retrans exceeded--> closed          (§9.1, §8.1)
+
+Data path in :mod:`sender` and :mod:`receiver`; RE-CONFIG in :mod:`stream_reset`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import random
+import struct
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from rtcpeer.errors import LocalProtocolError
+from rtcpeer.sctp import chunks as ch
+from rtcpeer.sctp.events import (
+    AssociationClosed,
+    AssociationEstablished,
+    BufferedAmountChanged,
+    DataReceived,
+    Event,
+)
+from rtcpeer.sctp.packet import COMMON_HEADER_SIZE, ChecksumError, parse_packet, serialize_packet
+from rtcpeer.sctp.receiver import Receiver
+from rtcpeer.sctp.sender import RTO_INITIAL, RTO_MAX, Sender
+from rtcpeer.sctp.stream_reset import StreamReset
+
+LOCAL_RWND = 1 << 20
+MAX_INIT_RETRANS = 8
+COOKIE_LIFETIME = 60.0
+DELAYED_SACK = 0.2
+_COOKIE = struct.Struct("!IIIIIHHdB")
+_EXTENSIONS = bytes([ch.ForwardTsnChunk.type, ch.ReconfigChunk.type])
+_EXT_FWD, _EXT_RECONF = 1, 2
+
+Handler = Callable[[Any, Any, float], bool]
+
+
+class Association:
+    """One SCTP association; see the module docstring for the state machine."""
+
+    def __init__(
+        self,
+        *,
+        local_port: int = 5000,
+        remote_port: int = 5000,
+        rng: random.Random | None = None,
+        max_inbound_streams: int = 65535,
+        max_outbound_streams: int = 65535,
+        local_max_message_size: int = 262144,
+        local_rwnd: int = LOCAL_RWND,
+        mtu: int = 1200,
+    ) -> None:
+        self.local_port = local_port
+        self.remote_port = remote_port
+        self._rng = rng or random.Random()
+        self.max_inbound_streams = max_inbound_streams
+        self.max_outbound_streams = max_outbound_streams
+        self.local_max_message_size = local_max_message_size
+        self.remote_max_message_size = 65536  # set from SDP a=max-message-size by the facade
+        self.local_rwnd = local_rwnd
+        self.mtu = mtu
+        self.state = "closed"
+        self.timer_reason: str | None = None
+        self.stats: dict[str, int] = dict.fromkeys(
+            (
+                "packets_sent",
+                "packets_received",
+                "bad_checksum",
+                "bad_vtag",
+                "dropped",
+                "unknown_chunks",
+                "data_chunks_received",
+                "sacks_sent",
+            ),
+            0,
+        )
+        self._secret = self._rng.getrandbits(256).to_bytes(32, "big")
+        self.local_tag = 0
+        self.peer_tag = 0
+        self._local_itsn = 0
+        self.inbound_streams = 0
+        self.outbound_streams = 0
+        self.peer_features = 0
+        self._events: deque[Event] = deque()
+        self._control: list[bytes] = []  # chunks bundled first in the next packet
+        self._raw: list[bytes] = []  # whole packets (INIT, ABORT, ...) sent before the rest
+        self._init_chunk: bytes | None = None
+        self._cookie_chunk: bytes | None = None
+        self._t1: float | None = None
+        self._t1_count = 0
+        self._t1_rto = RTO_INITIAL
+        self._t2: float | None = None
+        self._t2_count = 0
+        self._sack_deadline: float | None = None
+        self.sender: Sender | None = None
+        self.receiver: Receiver | None = None
+        self.reset: StreamReset | None = None
+        self._terminated = False
+
+    # -- user calls ------------------------------------------------------------------
+    def connect(self, now: float) -> None:
+        """Send INIT (RFC 9260 §5.1 A) and start T1-init."""
+        if self.state != "closed" or self._terminated:
+            raise LocalProtocolError(f"cannot connect in state {self.state}")
+        self.local_tag = self._nonzero32()
+        self._local_itsn = self._rng.getrandbits(32)
+        init = ch.InitChunk(
+            self.local_tag,
+            self.local_rwnd,
+            self.max_outbound_streams,
+            self.max_inbound_streams,
+            self._local_itsn,
+            self._init_params(),
+        )
+        self._init_chunk = init.serialize()
+        self._raw.append(self._packet(0, [self._init_chunk]))
+        self.state = "cookie-wait"
+        self._t1 = now + self._t1_rto
+
+    def send(
+        self,
+        stream_id: int,
+        ppid: int,
+        data: bytes,
+        now: float,
+        *,
+        ordered: bool = True,
+        max_retransmits: int | None = None,
+        max_lifetime_ms: int | None = None,
+    ) -> None:
+        """Queue one user message (fragmented to fit the MTU)."""
+        if self.state != "established" or self.sender is None or self.reset is None:
+            raise LocalProtocolError(f"cannot send in state {self.state}")
+        if not 0 <= stream_id < self.outbound_streams:
+            raise LocalProtocolError(f"stream {stream_id} not negotiated")
+        if not data:
+            raise LocalProtocolError("SCTP user messages cannot be empty")
+        if len(data) > self.remote_max_message_size:
+            raise LocalProtocolError("message larger than the remote max-message-size")
+        if self.reset.is_resetting(stream_id):
+            raise LocalProtocolError(f"stream {stream_id} is being reset")
+        expiry = None if max_lifetime_ms is None else now + max_lifetime_ms / 1000
+        self.sender.queue(stream_id, ppid, data, ordered, max_retransmits, expiry)
+
+    def buffered_amount(self, stream_id: int) -> int:
+        return 0 if self.sender is None else self.sender.buffered.get(stream_id, 0)
+
+    def reset_streams(self, stream_ids: list[int], now: float) -> None:
+        """RFC 6525 Outgoing SSN Reset Request, sent once queued data on them is sent."""
+        if self.state != "established" or self.reset is None:
+            raise LocalProtocolError(f"cannot reset streams in state {self.state}")
+        self.reset.request(stream_ids)
+
+    def shutdown(self, now: float) -> None:
+        """Graceful close (RFC 9260 §9.2)."""
+        if self.state in ("closed", "cookie-wait", "cookie-echoed"):
+            if self.state != "closed":
+                self._close("shutdown before establishment")
+            return
+        if self.state == "established":
+            self.state = "shutdown-pending"
+            self._check_shutdown(now)
+
+    def abort(self, now: float) -> None:
+        """Send ABORT (RFC 9260 §9.1) and close at once."""
+        if self._terminated or (self.state == "closed" and not self.peer_tag):
+            self.state = "closed"
+            return
+        cause = (ch.CAUSE_USER_INITIATED_ABORT, b"")
+        self._raw.append(self._packet(self.peer_tag, [ch.AbortChunk([cause]).serialize()]))
+        self._close("abort sent")
+
+    # -- sans-IO verbs ----------------------------------------------------------------
+    def next_event(self) -> Event | None:
+        if not self._events:
+            return None
+        event = self._events.popleft()
+        if type(event) is DataReceived and self.receiver is not None:
+            self.receiver.consumed(len(event.data))
+        return event
+
+    def get_timer(self) -> float | None:
+        best: float | None = None
+        reason: str | None = None
+        for deadline, name in self._timers():
+            if deadline is not None and (best is None or deadline < best):
+                best, reason = deadline, name
+        self.timer_reason = reason
+        return best
+
+    def _timers(self) -> list[tuple[float | None, str]]:
+        timers: list[tuple[float | None, str]] = [
+            (self._t1, "sctp.t1-init" if self.state == "cookie-wait" else "sctp.t1-cookie"),
+            (self._t2, "sctp.t2-shutdown"),
+        ]
+        if self.sender is not None:
+            timers.append((self.sender.t3_deadline, "sctp.t3-rtx"))
+            timers.append((self._sack_deadline, "sctp.delayed-sack"))
+        if self.reset is not None:
+            timers.append((self.reset.deadline, "sctp.reconfig"))
+        return timers
+
+    def handle_timer(self, now: float) -> None:
+        try:
+            self._handle_timers(now)
+        except Exception:  # pragma: no cover - a bug, but never escape the core
+            self.stats["internal_errors"] = self.stats.get("internal_errors", 0) + 1
+
+    def _handle_timers(self, now: float) -> None:
+        if self._t1 is not None and now >= self._t1:
+            self._on_t1(now)
+        if self._t2 is not None and now >= self._t2:
+            self._on_t2(now)
+        s = self.sender
+        if s is not None and s.t3_deadline is not None and now >= s.t3_deadline:
+            s.t3_deadline = None
+            s.on_t3(now)
+        if self._sack_deadline is not None and now >= self._sack_deadline:
+            self._sack_deadline = None
+            if self.receiver is not None:
+                self.receiver.sack_now = True
+        deadline = None if self.reset is None else self.reset.deadline
+        if self.reset is not None and deadline is not None and now >= deadline:
+            self.reset.on_timer(now)
+
+    def _on_t1(self, now: float) -> None:
+        """T1-init / T1-cookie expiry (RFC 9260 §5.1 C, §6.3.3 analogue)."""
+        self._t1_count += 1
+        if self._t1_count > MAX_INIT_RETRANS:
+            self._t1 = None
+            self._close("association setup timed out")
+            return
+        self._t1_rto = min(self._t1_rto * 2, RTO_MAX)
+        self._t1 = now + self._t1_rto
+        if self.state == "cookie-wait" and self._init_chunk is not None:
+            self._raw.append(self._packet(0, [self._init_chunk]))
+        elif self.state == "cookie-echoed" and self._cookie_chunk is not None:
+            self._raw.append(self._packet(self.peer_tag, [self._cookie_chunk]))
+
+    def _on_t2(self, now: float) -> None:
+        """T2-shutdown expiry (RFC 9260 §9.2): resend SHUTDOWN or SHUTDOWN-ACK."""
+        self._t2_count += 1
+        if self._t2_count > MAX_INIT_RETRANS or self.sender is None:
+            self._t2 = None
+            self._abort_locally("shutdown timed out")
+            return
+        self.sender.rto = min(self.sender.rto * 2, RTO_MAX)
+        self._t2 = now + self.sender.rto
+        self._queue_shutdown_chunk()
+
+    # -- receive ----------------------------------------------------------------------
+    def receive_datagram(self, data: bytes, now: float) -> None:
+        """Process one SCTP packet. Bad input is dropped and counted; never raises."""
+        try:
+            self._receive(data, now)
+        except ValueError:
+            self.stats["dropped"] += 1
+        except Exception:  # pragma: no cover - a bug, but never escape the core
+            self.stats["dropped"] += 1
+            self.stats["internal_errors"] = self.stats.get("internal_errors", 0) + 1
+
+    def _receive(self, data: bytes, now: float) -> None:
+        if self._terminated:
+            self.stats["dropped"] += 1
+            return
+        try:
+            packet = parse_packet(data)
+        except ChecksumError:
+            self.stats["bad_checksum"] += 1
+            return
+        except ValueError:
+            self.stats["dropped"] += 1
+            return
+        self.stats["packets_received"] += 1
+        if packet.destination_port != self.local_port or packet.source_port != self.remote_port:
+            self.stats["dropped"] += 1
+            return
+        if not self._vtag_ok(packet.verification_tag, packet.chunks):
+            self.stats["bad_vtag"] += 1
+            return
+        had_data = False
+        handlers = _HANDLERS
+        for chunk in packet.chunks:
+            handler = handlers.get(type(chunk))
+            if handler is None:
+                if not self._on_unknown(chunk):
+                    break
+                continue
+            if type(chunk) is ch.DataChunk:
+                had_data = True
+            if not handler(self, chunk, now):
+                break
+            if self._terminated:
+                return
+        if had_data:
+            self._after_data(now)
+
+    def _vtag_ok(self, vtag: int, chunks: list[ch.Chunk]) -> bool:
+        """Verification tag rules, RFC 9260 §8.5 and §8.5.1."""
+        if not chunks:
+            return False
+        first = chunks[0]
+        if type(first) is ch.InitChunk:
+            return vtag == 0 and len(chunks) == 1
+        if type(first) is ch.CookieEchoChunk and self.state != "established":
+            return True  # checked against the cookie (§5.1 D)
+        if type(first) in (ch.AbortChunk, ch.ShutdownCompleteChunk) and first.flags & 1:
+            return vtag == self.peer_tag and self.peer_tag != 0
+        if type(first) is ch.ShutdownAckChunk and self.state in ("cookie-wait", "cookie-echoed"):
+            return False
+        return vtag == self.local_tag and self.local_tag != 0
+
+    def _on_unknown(self, chunk: ch.Chunk) -> bool:
+        """Unknown chunk type, upper two bits (RFC 9260 §3.2). Return False to stop."""
+        self.stats["unknown_chunks"] += 1
+        action = chunk.chunk_type >> 6 if isinstance(chunk, ch.UnknownChunk) else 0
+        if action in (1, 3) and self.peer_tag:
+            cause = (ch.CAUSE_UNRECOGNIZED_CHUNK, chunk.serialize())
+            self._control.append(ch.ErrorChunk([cause]).serialize())
+        return action >= 2
+
+    # -- handshake handlers (RFC 9260 §5) -----------------------------------------------
+    def _init_params(self) -> list[ch.Tlv]:
+        return [
+            (ch.PARAM_SUPPORTED_EXTENSIONS, _EXTENSIONS),
+            (ch.PARAM_FORWARD_TSN_SUPPORTED, b""),
+        ]
+
+    def _on_init(self, chunk: ch.InitChunk, now: float) -> bool:
+        if chunk.initiate_tag == 0 or chunk.outbound_streams == 0 or chunk.inbound_streams == 0:
+            self.stats["dropped"] += 1  # §3.3.2: MUST NOT be 0; we silently discard
+            return False
+        if self.state in ("cookie-wait", "cookie-echoed"):
+            tag, itsn = self.local_tag, self._local_itsn  # §5.2.1
+        elif self.state == "closed":
+            tag, itsn = self._nonzero32(), self._rng.getrandbits(32)
+        else:
+            self.stats["dropped"] += 1  # restart (§5.2.2) not supported
+            return False
+        features = _features(chunk.params)
+        cookie = self._make_cookie(tag, chunk, itsn, features, now)
+        params = [(ch.PARAM_STATE_COOKIE, cookie), *self._init_params()]
+        params += _unrecognized_params(chunk.params)
+        ack = ch.InitAckChunk(
+            tag, self.local_rwnd, self.max_outbound_streams, self.max_inbound_streams, itsn, params
+        )
+        self._raw.append(self._packet(chunk.initiate_tag, [ack.serialize()]))
+        return False
+
+    def _on_init_ack(self, chunk: ch.InitAckChunk, now: float) -> bool:
+        if self.state != "cookie-wait" or chunk.initiate_tag == 0:
+            self.stats["dropped"] += 1
+            return False
+        cookie = next((v for t, v in chunk.params if t == ch.PARAM_STATE_COOKIE), None)
+        if cookie is None:
+            self.stats["dropped"] += 1
+            return False
+        self.peer_tag = chunk.initiate_tag
+        self._setup(
+            chunk.initial_tsn,
+            chunk.a_rwnd,
+            chunk.outbound_streams,
+            chunk.inbound_streams,
+            _features(chunk.params),
+        )
+        self._cookie_chunk = ch.CookieEchoChunk(cookie).serialize()
+        self._raw.append(self._packet(self.peer_tag, [self._cookie_chunk]))
+        self.state = "cookie-echoed"
+        self._t1_rto = RTO_INITIAL
+        self._t1_count = 0
+        self._t1 = now + self._t1_rto
+        return False
+
+    def _make_cookie(
+        self, tag: int, init: ch.InitChunk, itsn: int, features: int, now: float
+    ) -> bytes:
+        body = _COOKIE.pack(
+            tag,
+            init.initiate_tag,
+            itsn,
+            init.initial_tsn,
+            init.a_rwnd,
+            init.outbound_streams,
+            init.inbound_streams,
+            now,
+            features,
+        )
+        return body + hmac.new(self._secret, body, hashlib.sha256).digest()
+
+    def _on_cookie_echo(self, chunk: ch.CookieEchoChunk, now: float) -> bool:
+        cookie = chunk.cookie
+        n = _COOKIE.size
+        if len(cookie) != n + 32:
+            self.stats["dropped"] += 1
+            return False
+        body, mac = cookie[:n], cookie[n:]
+        if not hmac.compare_digest(mac, hmac.new(self._secret, body, hashlib.sha256).digest()):
+            self.stats["dropped"] += 1
+            return False
+        tag, ptag, itsn, pitsn, prwnd, pos, pis, t, features = _COOKIE.unpack(body)
+        if now - t > COOKIE_LIFETIME:
+            self.stats["dropped"] += 1  # stale cookie (§5.1.5); error cause omitted
+            return False
+        if self.state == "established":
+            if tag == self.local_tag and ptag == self.peer_tag:
+                self._control.append(ch.CookieAckChunk().serialize())
+                return True
+            self.stats["dropped"] += 1
+            return False
+        if self.state != "closed" and tag != self.local_tag:
+            self.stats["dropped"] += 1  # only case D of §5.2.4 is supported
+            return False
+        self.local_tag, self.peer_tag, self._local_itsn = tag, ptag, itsn
+        if self.sender is None:
+            self._setup(pitsn, prwnd, pos, pis, features)
+        self._control.append(ch.CookieAckChunk().serialize())
+        self._established()
+        return True
+
+    def _on_cookie_ack(self, chunk: ch.CookieAckChunk, now: float) -> bool:
+        if self.state == "cookie-echoed":
+            self._established()
+        return True
+
+    def _setup(self, peer_itsn: int, peer_rwnd: int, pos: int, pis: int, features: int) -> None:
+        """Create the data path once the peer's INIT parameters are known."""
+        self.outbound_streams = min(self.max_outbound_streams, pis)
+        self.inbound_streams = min(self.max_inbound_streams, pos)
+        self.peer_features = features
+        self.sender = Sender(self._local_itsn, peer_rwnd, self.mtu)
+        self.sender.on_failure = self._abort_locally
+        self.receiver = Receiver(peer_itsn, self.local_rwnd, self._deliver)
+        self.reset = StreamReset(self, self._local_itsn, peer_itsn)
+
+    def _established(self) -> None:
+        self.state = "established"
+        self._t1 = None
+        self._init_chunk = self._cookie_chunk = None
+        self._events.append(AssociationEstablished())
+
+    def _deliver(self, stream_id: int, ppid: int, data: bytes) -> None:
+        self._events.append(DataReceived(stream_id, ppid, data))
+
+    # -- data path handlers ---------------------------------------------------------------
+    def _on_data(self, chunk: ch.DataChunk, now: float) -> bool:
+        if self.receiver is None or self.state not in _DATA_STATES:
+            self.stats["dropped"] += 1
+            return True
+        self.stats["data_chunks_received"] += 1
+        self.receiver.on_data(chunk)
+        return True
+
+    def _after_data(self, now: float) -> None:
+        """Delayed SACK, RFC 9260 §6.2: every second DATA packet, 200 ms at most."""
+        r = self.receiver
+        if r is None:
+            return
+        r.data_packets += 1
+        if r.data_packets >= 2:
+            r.sack_now = True
+        elif self._sack_deadline is None:
+            self._sack_deadline = now + DELAYED_SACK
+        if self.reset is not None:
+            self.reset.check_deferred(now)
+
+    def _on_sack(self, chunk: ch.SackChunk, now: float) -> bool:
+        if self.sender is None:
+            return True
+        self.sender.on_sack(chunk, now)
+        if self.state in ("shutdown-pending", "shutdown-received"):
+            self._check_shutdown(now)
+        return True
+
+    def _on_forward_tsn(self, chunk: ch.ForwardTsnChunk, now: float) -> bool:
+        if self.receiver is None:
+            return True
+        self.receiver.on_forward_tsn(chunk)
+        if self.reset is not None:
+            self.reset.check_deferred(now)
+        return True
+
+    def _on_reconfig(self, chunk: ch.ReconfigChunk, now: float) -> bool:
+        if self.reset is not None and self.state not in ("closed", "cookie-wait"):
+            self.reset.on_chunk(chunk, now)
+        return True
+
+    def _on_heartbeat(self, chunk: ch.HeartbeatChunk, now: float) -> bool:
+        self._control.append(ch.HeartbeatAckChunk(chunk.params).serialize())
+        return True
+
+    def _on_ignore(self, chunk: ch.Chunk, now: float) -> bool:
+        return True
+
+    # -- shutdown and abort (RFC 9260 §9) ------------------------------------------------
+    def _on_abort(self, chunk: ch.AbortChunk, now: float) -> bool:
+        if self.state == "closed" and not self.peer_tag:
+            return False
+        self._close("abort received")
+        return False
+
+    def _on_shutdown(self, chunk: ch.ShutdownChunk, now: float) -> bool:
+        if self.sender is None or self.state in ("closed", "cookie-wait", "cookie-echoed"):
+            return True
+        self.sender.on_cum_ack(chunk.cumulative_tsn, now)
+        if self.state == "shutdown-sent":
+            self.state = "shutdown-ack-sent"  # simultaneous shutdown (§9.2)
+            self._queue_shutdown_chunk()
+            self._t2 = now + self.sender.rto
+        elif self.state in ("established", "shutdown-pending", "shutdown-received"):
+            self.state = "shutdown-received"
+            self._check_shutdown(now)
+        elif self.state == "shutdown-ack-sent":
+            self._queue_shutdown_chunk()
+        return True
+
+    def _on_shutdown_ack(self, chunk: ch.ShutdownAckChunk, now: float) -> bool:
+        if self.state in ("shutdown-sent", "shutdown-ack-sent"):
+            complete = ch.ShutdownCompleteChunk().serialize()
+            self._raw.append(self._packet(self.peer_tag, [complete]))
+            self._close("shutdown complete")
+        return False
+
+    def _on_shutdown_complete(self, chunk: ch.ShutdownCompleteChunk, now: float) -> bool:
+        if self.state == "shutdown-ack-sent":
+            self._close("shutdown complete")
+        return False
+
+    def _check_shutdown(self, now: float) -> None:
+        s = self.sender
+        if s is None or not s.all_acked() or self._t2 is not None:
+            return
+        if self.state == "shutdown-pending":
+            self.state = "shutdown-sent"
+        elif self.state == "shutdown-received":
+            self.state = "shutdown-ack-sent"
+        else:
+            return
+        self._queue_shutdown_chunk()
+        self._t2 = now + s.rto
+
+    def _queue_shutdown_chunk(self) -> None:
+        if self.state == "shutdown-sent" and self.receiver is not None:
+            self._control.append(ch.ShutdownChunk(self.receiver.cum & 0xFFFFFFFF).serialize())
+        elif self.state == "shutdown-ack-sent":
+            self._control.append(ch.ShutdownAckChunk().serialize())
+
+    def _abort_locally(self, reason: str) -> None:
+        if self.peer_tag:
+            cause = (ch.CAUSE_PROTOCOL_VIOLATION, reason.encode())
+            self._raw.append(self._packet(self.peer_tag, [ch.AbortChunk([cause]).serialize()]))
+        self._close(reason)
+
+    def _close(self, reason: str) -> None:
+        if self._terminated:
+            return
+        self._terminated = True
+        self.state = "closed"
+        self._t1 = self._t2 = self._sack_deadline = None
+        if self.sender is not None:
+            self.sender.t3_deadline = None
+        if self.reset is not None:
+            self.reset.deadline = None
+        self._events.append(AssociationClosed(reason))
+
+    # -- output -------------------------------------------------------------------------
+    def datagrams_to_send(self, now: float) -> list[bytes]:
+        """Build packets: control chunks and SACK first, then retransmissions, new DATA."""
+        out, self._raw = self._raw, []
+        if self._terminated:
+            self._control.clear()
+            self.stats["packets_sent"] += len(out)
+            return out
+        if self.state in _DATA_STATES and self.sender is not None:
+            self._collect_control(now)
+        if self._control:
+            out += self._bundle(self._control, now)
+            self._control = []
+        elif self.sender is not None and self.state in _SEND_STATES:
+            out += self._bundle([], now)
+        self._emit_buffered()
+        self.stats["packets_sent"] += len(out)
+        return out
+
+    def _collect_control(self, now: float) -> None:
+        s, r = self.sender, self.receiver
+        assert s is not None and r is not None
+        if r.sack_now:
+            self._control.insert(0, r.build_sack().serialize())
+            self._sack_deadline = None
+            self.stats["sacks_sent"] += 1
+        if s.forward_tsn_needed and self.peer_features & _EXT_FWD:
+            fwd = s.forward_tsn(now)
+            if fwd is not None:
+                self._control.append(fwd.serialize())
+        if self.reset is not None:
+            self.reset.flush(now)
+        if self.state in ("shutdown-pending", "shutdown-received"):
+            self._check_shutdown(now)
+
+    def _bundle(self, control: list[bytes], now: float) -> list[bytes]:
+        budget_total = self.mtu - COMMON_HEADER_SIZE
+        packets: list[bytes] = []
+        sender = self.sender if self.state in _SEND_STATES else None
+        pending = list(control)
+        while True:
+            parts: list[bytes] = []
+            budget = budget_total
+            while pending and (len(pending[0]) <= budget or not parts):
+                c = pending.pop(0)
+                parts.append(c)
+                budget -= len(c)
+            if sender is not None and not pending and budget > 16:
+                parts += sender.next_chunks(now, budget)
+            if not parts:
+                return packets
+            packets.append(self._packet(self.peer_tag, parts))
+
+    def _emit_buffered(self) -> None:
+        s = self.sender
+        if s is None or not s.changed_streams:
+            return
+        for sid in sorted(s.changed_streams):
+            self._events.append(BufferedAmountChanged(sid, s.buffered.get(sid, 0)))
+        s.changed_streams.clear()
+
+    def _packet(self, vtag: int, parts: list[bytes]) -> bytes:
+        return serialize_packet(self.local_port, self.remote_port, vtag, parts)
+
+    def _nonzero32(self) -> int:
+        return self._rng.randrange(1, 1 << 32)
+
+
+_DATA_STATES = frozenset(
+    ("established", "shutdown-pending", "shutdown-sent", "shutdown-received", "shutdown-ack-sent")
+)
+_SEND_STATES = frozenset(("established", "shutdown-pending", "shutdown-received"))
+
+
+def _features(params: list[ch.Tlv]) -> int:
+    features = 0
+    for typ, value in params:
+        if typ == ch.PARAM_FORWARD_TSN_SUPPORTED:
+            features |= _EXT_FWD
+        elif typ == ch.PARAM_SUPPORTED_EXTENSIONS:
+            if ch.ForwardTsnChunk.type in value:
+                features |= _EXT_FWD
+            if ch.ReconfigChunk.type in value:
+                features |= _EXT_RECONF
+    return features
+
+
+_KNOWN_PARAMS = frozenset(
+    (
+        ch.PARAM_SUPPORTED_EXTENSIONS,
+        ch.PARAM_FORWARD_TSN_SUPPORTED,
+        ch.PARAM_STATE_COOKIE,
+        5,
+        6,
+        9,
+        11,
+        0x8002,
+        0x8001,
+    )
+)
+
+
+def _unrecognized_params(params: list[ch.Tlv]) -> list[ch.Tlv]:
+    """Parameters to report back in INIT-ACK (RFC 9260 §3.2.1, upper bits 01 or 11)."""
+    report = []
+    for typ, value in params:
+        if typ not in _KNOWN_PARAMS and typ & 0x4000:
+            report.append((ch.PARAM_UNRECOGNIZED, ch.serialize_tlvs([(typ, value)])))
+    return report
+
+
+_HANDLERS: dict[type[ch.Chunk], Handler] = {
+    ch.DataChunk: Association._on_data,
+    ch.InitChunk: Association._on_init,
+    ch.InitAckChunk: Association._on_init_ack,
+    ch.SackChunk: Association._on_sack,
+    ch.HeartbeatChunk: Association._on_heartbeat,
+    ch.HeartbeatAckChunk: Association._on_ignore,
+    ch.AbortChunk: Association._on_abort,
+    ch.ShutdownChunk: Association._on_shutdown,
+    ch.ShutdownAckChunk: Association._on_shutdown_ack,
+    ch.ErrorChunk: Association._on_ignore,
+    ch.CookieEchoChunk: Association._on_cookie_echo,
+    ch.CookieAckChunk: Association._on_cookie_ack,
+    ch.ShutdownCompleteChunk: Association._on_shutdown_complete,
+    ch.ForwardTsnChunk: Association._on_forward_tsn,
+    ch.ReconfigChunk: Association._on_reconfig,
+}

@@ -1,0 +1,428 @@
+"""Sending side of an association: TSN assignment, fragmentation, congestion control,
+retransmission (T3-rtx, fast retransmit), RTO estimation and PR-SCTP abandonment.
+
+Constants (documented choice): RTO.Initial 1.0 s and RTO.Max 60 s as RFC 9260 §16;
+RTO.Min 0.2 s (lower than the RFC's 1 s, like WebRTC stacks, for quick recovery on
+low-latency paths). Association.Max.Retrans 10.
+
+Data structures keep per-SACK work proportional to what the SACK changes: ``_outstanding``
+maps TSN -> chunk for everything above the cumulative ack (insertion order == TSN order),
+``_unsent`` is a FIFO of chunks never transmitted, ``_rtx`` the set marked for retransmission.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+from rtcpeer.sctp.chunks import DataChunk, ForwardTsnChunk, SackChunk
+from rtcpeer.sctp.tsn import MASK32, unwrap
+
+RTO_INITIAL = 1.0
+RTO_MIN = 0.2
+RTO_MAX = 60.0
+MAX_RETRANS = 10
+CLOCK_GRANULARITY = 0.001
+DATA_CHUNK_HEADER = 16
+
+
+class _Message:
+    __slots__ = ("abandoned", "chunks", "expiry", "max_rtx", "ordered", "ssn", "stream_id")
+
+    def __init__(
+        self, stream_id: int, ssn: int, ordered: bool, max_rtx: int | None, expiry: float | None
+    ) -> None:
+        self.stream_id = stream_id
+        self.ssn = ssn
+        self.ordered = ordered
+        self.max_rtx = max_rtx
+        self.expiry = expiry
+        self.chunks: list[_Out] = []
+        self.abandoned = False
+
+
+class _Out:
+    __slots__ = (
+        "acked",
+        "fast_rtx_done",
+        "in_flight",
+        "misses",
+        "msg",
+        "raw",
+        "sent_count",
+        "size",
+        "tsn",
+    )
+
+    def __init__(self, tsn: int, raw: bytes, size: int, msg: _Message) -> None:
+        self.tsn = tsn
+        self.raw = raw
+        self.size = size
+        self.msg = msg
+        self.sent_count = 0
+        self.acked = False
+        self.in_flight = False
+        self.misses = 0
+        self.fast_rtx_done = False
+
+
+class Sender:
+    """Outbound data path of one association (RFC 9260 §6, §7; RFC 3758 §3.5)."""
+
+    def __init__(self, initial_tsn: int, peer_rwnd: int, mtu: int) -> None:
+        self.mtu = mtu
+        self.next_tsn = initial_tsn
+        self.cum_ack = initial_tsn - 1
+        self.adv_peer_ack = initial_tsn - 1
+        self.peer_rwnd = peer_rwnd
+        # RFC 9260 §7.2.1
+        self.cwnd = min(4 * mtu, max(2 * mtu, 4380))
+        self.ssthresh = peer_rwnd
+        self.partial_bytes_acked = 0
+        self.flight_size = 0
+        self.fast_recovery_exit: int | None = None
+        self._fast_rtx_pending = False
+        # RTO (RFC 9260 §6.3.1)
+        self.srtt: float | None = None
+        self.rttvar = 0.0
+        self.rto = RTO_INITIAL
+        self._rtt_probe: tuple[int, float] | None = None
+        self.t3_deadline: float | None = None
+        self.error_count = 0
+        self._outstanding: dict[int, _Out] = {}
+        self._unsent: deque[_Out] = deque()
+        self._rtx: set[int] = set()
+        self._ssn: dict[int, int] = {}
+        self.buffered: dict[int, int] = {}
+        self.changed_streams: set[int] = set()
+        self.forward_tsn_needed = False
+        self.stats = {
+            "retransmits": 0,
+            "fast_retransmits": 0,
+            "t3_expirations": 0,
+            "abandoned_messages": 0,
+        }
+        self.on_failure: Callable[[str], None] | None = None
+
+    # -- queueing -------------------------------------------------------------------
+    def queue(
+        self,
+        stream_id: int,
+        ppid: int,
+        data: bytes,
+        ordered: bool,
+        max_rtx: int | None,
+        expiry: float | None,
+    ) -> None:
+        """Fragment one user message (RFC 9260 §6.9) and assign TSNs."""
+        ssn = 0
+        if ordered:
+            ssn = self._ssn.get(stream_id, 0)
+            self._ssn[stream_id] = (ssn + 1) & 0xFFFF
+        msg = _Message(stream_id, ssn, ordered, max_rtx, expiry)
+        frag = self.max_fragment()
+        n = len(data)
+        pos = 0
+        while True:
+            piece = data[pos : pos + frag] if n > frag else data
+            tsn = self.next_tsn
+            self.next_tsn += 1
+            end = pos + len(piece) >= n
+            chunk = DataChunk(
+                tsn & MASK32,
+                stream_id,
+                ssn,
+                ppid,
+                piece,
+                unordered=not ordered,
+                beginning=pos == 0,
+                ending=end,
+            )
+            out = _Out(tsn, chunk.serialize(), len(piece), msg)
+            msg.chunks.append(out)
+            self._outstanding[tsn] = out
+            self._unsent.append(out)
+            pos += len(piece)
+            if end:
+                break
+        self.buffered[stream_id] = self.buffered.get(stream_id, 0) + n
+
+    def max_fragment(self) -> int:
+        return (self.mtu - 12 - DATA_CHUNK_HEADER) & ~3
+
+    def reset_ssn(self, stream_ids: tuple[int, ...]) -> None:
+        for sid in stream_ids:
+            self._ssn.pop(sid, None)
+
+    def all_acked(self) -> bool:
+        return not self._outstanding
+
+    def last_assigned_tsn(self) -> int:
+        return self.next_tsn - 1
+
+    # -- transmission ---------------------------------------------------------------
+    def _take(self, out: _Out, now: float) -> None:
+        if out.sent_count == 0:
+            sid = out.msg.stream_id
+            self.buffered[sid] -= out.size
+            self.changed_streams.add(sid)
+            if self._rtt_probe is None:
+                self._rtt_probe = (out.tsn, now)
+        else:
+            self.stats["retransmits"] += 1
+            if self._rtt_probe is not None and self._rtt_probe[0] == out.tsn:
+                self._rtt_probe = None  # Karn's rule
+        out.sent_count += 1
+        out.in_flight = True
+        self.flight_size += out.size
+        self.peer_rwnd = max(0, self.peer_rwnd - out.size)
+        if self.t3_deadline is None:
+            self.t3_deadline = now + self.rto
+
+    def next_chunks(self, now: float, budget: int) -> list[bytes]:
+        """Chunks for one packet of at most ``budget`` bytes: retransmissions, then new data."""
+        picked: list[bytes] = []
+        if self._rtx:
+            ignore_cwnd = self._fast_rtx_pending
+            self._fast_rtx_pending = False
+            for tsn in sorted(self._rtx):
+                out = self._outstanding.get(tsn)
+                if out is None or out.acked or out.msg.abandoned:
+                    self._rtx.discard(tsn)
+                    continue
+                if len(out.raw) > budget or (not ignore_cwnd and self.flight_size >= self.cwnd):
+                    return picked
+                if self._expired(out, now):
+                    continue
+                self._rtx.discard(tsn)
+                picked.append(out.raw)
+                budget -= len(out.raw)
+                self._take(out, now)
+        unsent = self._unsent
+        while unsent:
+            out = unsent[0]
+            if out.msg.abandoned:
+                unsent.popleft()
+                continue
+            if len(out.raw) > budget or self.flight_size >= self.cwnd:
+                break
+            if self.peer_rwnd < out.size and self.flight_size > 0:
+                break  # RFC 9260 §6.1 rule A (zero window probe when nothing in flight)
+            if out.msg.expiry is not None and now >= out.msg.expiry:
+                self._abandon(out.msg)
+                continue
+            unsent.popleft()
+            picked.append(out.raw)
+            budget -= len(out.raw)
+            self._take(out, now)
+        return picked
+
+    def has_pending(self) -> bool:
+        return bool(self._rtx) or bool(self._unsent)
+
+    # -- SACK processing (RFC 9260 §6.2.1, §7.2) ------------------------------------
+    def on_sack(self, sack: SackChunk, now: float) -> None:
+        cum = unwrap(sack.cumulative_tsn, self.cum_ack)
+        if cum < self.cum_ack or cum >= self.next_tsn:
+            return
+        flight_before = self.flight_size
+        acked = self._advance_cum(cum, now)
+        newly, highest = self._process_gaps(cum, sack.gaps)
+        acked += newly
+        if sack.gaps:
+            self._count_misses(cum, highest)
+        self._update_cwnd(acked, flight_before, cum)
+        self.peer_rwnd = max(0, sack.a_rwnd - self.flight_size)
+        self._update_adv_peer_ack()
+
+    def on_cum_ack(self, cum_wire: int, now: float) -> None:
+        """Cumulative TSN ack carried by SHUTDOWN (RFC 9260 §9.2)."""
+        cum = unwrap(cum_wire, self.cum_ack)
+        if self.cum_ack < cum < self.next_tsn:
+            self._advance_cum(cum, now)
+            self._update_adv_peer_ack()
+
+    def _advance_cum(self, cum: int, now: float) -> int:
+        acked = 0
+        if cum > self.cum_ack:
+            pop = self._outstanding.pop
+            for tsn in range(self.cum_ack + 1, cum + 1):
+                out = pop(tsn, None)
+                if out is None:
+                    continue
+                if out.in_flight:
+                    self.flight_size -= out.size
+                    out.in_flight = False
+                if not out.acked:
+                    acked += out.size
+                    out.acked = True
+                if out.sent_count == 0 and not out.msg.abandoned:
+                    # acked via FORWARD-TSN skip only; never happens for live data
+                    self.buffered[out.msg.stream_id] -= out.size
+            if self._rtx:
+                self._rtx.difference_update(range(self.cum_ack + 1, cum + 1))
+            self._measure_rtt(cum, now)
+            self.cum_ack = cum
+            self.error_count = 0
+            if self.fast_recovery_exit is not None and cum >= self.fast_recovery_exit:
+                self.fast_recovery_exit = None
+            self.t3_deadline = now + self.rto if self._outstanding_in_flight() else None
+        return acked
+
+    def _outstanding_in_flight(self) -> bool:
+        return self.flight_size > 0 or self.adv_peer_ack > self.cum_ack
+
+    def _measure_rtt(self, cum: int, now: float) -> None:
+        probe = self._rtt_probe
+        if probe is None or probe[0] > cum:
+            return
+        self._rtt_probe = None
+        r = now - probe[1]
+        if self.srtt is None:
+            self.srtt, self.rttvar = r, r / 2
+        else:
+            self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - r)
+            self.srtt = 0.875 * self.srtt + 0.125 * r
+        rto = self.srtt + max(CLOCK_GRANULARITY, 4 * self.rttvar)
+        self.rto = min(max(rto, RTO_MIN), RTO_MAX)
+
+    def _process_gaps(self, cum: int, gaps: list[tuple[int, int]]) -> tuple[int, int]:
+        acked = 0
+        highest = cum
+        get = self._outstanding.get
+        for start, end in gaps:
+            if end < start:
+                continue
+            for tsn in range(cum + start, cum + end + 1):
+                out = get(tsn)
+                if out is None or out.acked:
+                    continue
+                out.acked = True
+                self._rtx.discard(tsn)
+                if out.in_flight:
+                    out.in_flight = False
+                    self.flight_size -= out.size
+                acked += out.size
+            highest = max(highest, cum + end)
+        return acked, highest
+
+    def _count_misses(self, cum: int, highest: int) -> None:
+        """RFC 9260 §7.2.4: three miss indications trigger a fast retransmit."""
+        get = self._outstanding.get
+        marked = False
+        for tsn in range(cum + 1, highest):
+            out = get(tsn)
+            if out is None or out.acked or out.sent_count == 0 or out.fast_rtx_done:
+                continue
+            out.misses += 1
+            if out.misses >= 3:
+                out.fast_rtx_done = True
+                marked = True
+                self._mark_rtx(out, now=None)
+        if marked:
+            self.stats["fast_retransmits"] += 1
+            self._fast_rtx_pending = True
+            if self.fast_recovery_exit is None:
+                self.ssthresh = max(self.cwnd // 2, 4 * self.mtu)
+                self.cwnd = self.ssthresh
+                self.partial_bytes_acked = 0
+                self.fast_recovery_exit = self.next_tsn - 1
+
+    def _update_cwnd(self, acked: int, flight_before: int, cum: int) -> None:
+        if acked == 0:
+            return
+        utilized = flight_before + self.mtu > self.cwnd
+        if self.cwnd <= self.ssthresh:  # slow start, RFC 9260 §7.2.1
+            if utilized and self.fast_recovery_exit is None:
+                self.cwnd += min(acked, self.mtu)
+        else:  # congestion avoidance, RFC 9260 §7.2.2
+            self.partial_bytes_acked += acked
+            if self.partial_bytes_acked >= self.cwnd and utilized:
+                self.partial_bytes_acked -= self.cwnd
+                self.cwnd += self.mtu
+        if self.flight_size == 0:
+            self.partial_bytes_acked = 0
+
+    # -- retransmission and abandonment ---------------------------------------------
+    def _mark_rtx(self, out: _Out, now: float | None) -> None:
+        if out.in_flight:
+            out.in_flight = False
+            self.flight_size -= out.size
+        msg = out.msg
+        if (msg.max_rtx is not None and out.sent_count > msg.max_rtx) or (
+            now is not None and msg.expiry is not None and now >= msg.expiry
+        ):
+            self._abandon(msg)
+        else:
+            self._rtx.add(out.tsn)
+
+    def _expired(self, out: _Out, now: float) -> bool:
+        if out.msg.expiry is not None and now >= out.msg.expiry:
+            self._abandon(out.msg)
+            return True
+        return False
+
+    def _abandon(self, msg: _Message) -> None:
+        """RFC 3758 §3.5: abandon every fragment of the message."""
+        if msg.abandoned:
+            return
+        msg.abandoned = True
+        self.stats["abandoned_messages"] += 1
+        for out in msg.chunks:
+            self._rtx.discard(out.tsn)
+            if out.in_flight:
+                out.in_flight = False
+                self.flight_size -= out.size
+            if out.sent_count == 0:
+                self.buffered[msg.stream_id] -= out.size
+                self.changed_streams.add(msg.stream_id)
+        self.forward_tsn_needed = True
+
+    def on_t3(self, now: float) -> None:
+        """T3-rtx expiry, RFC 9260 §6.3.3."""
+        self.stats["t3_expirations"] += 1
+        self.error_count += 1
+        if self.error_count > MAX_RETRANS and self.on_failure is not None:
+            self.on_failure("too many retransmissions")
+            return
+        self.rto = min(self.rto * 2, RTO_MAX)
+        self.ssthresh = max(self.cwnd // 2, 4 * self.mtu)
+        self.cwnd = self.mtu
+        self.partial_bytes_acked = 0
+        self.fast_recovery_exit = None
+        self._rtt_probe = None
+        for out in list(self._outstanding.values()):
+            if out.sent_count and not out.acked and not out.msg.abandoned:
+                self._mark_rtx(out, now)
+        self._update_adv_peer_ack()
+        if self.adv_peer_ack > self.cum_ack:
+            self.forward_tsn_needed = True
+        pending = self._rtx or self.forward_tsn_needed
+        self.t3_deadline = now + self.rto if pending else None
+
+    # -- PR-SCTP (RFC 3758 §3.5) ----------------------------------------------------
+    def _update_adv_peer_ack(self) -> None:
+        adv = max(self.adv_peer_ack, self.cum_ack)
+        get = self._outstanding.get
+        while True:
+            out = get(adv + 1)
+            if out is None or not out.msg.abandoned:
+                break
+            adv += 1
+        self.adv_peer_ack = adv
+
+    def forward_tsn(self, now: float) -> ForwardTsnChunk | None:
+        """The FORWARD-TSN to send now, if the advanced peer ack point moved."""
+        self.forward_tsn_needed = False
+        self._update_adv_peer_ack()
+        if self.adv_peer_ack <= self.cum_ack:
+            return None
+        streams: dict[int, int] = {}
+        get = self._outstanding.get
+        for tsn in range(self.cum_ack + 1, self.adv_peer_ack + 1):
+            out = get(tsn)
+            if out is not None and out.msg.ordered:
+                streams[out.msg.stream_id] = out.msg.ssn
+        if self.t3_deadline is None:
+            self.t3_deadline = now + self.rto
+        return ForwardTsnChunk(self.adv_peer_ack & MASK32, sorted(streams.items()))
