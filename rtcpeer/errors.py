@@ -37,8 +37,13 @@ class NotSupportedError(RTCError):
     """WebIDL NotSupportedError."""
 
 
-class SdpParseError(RTCError, ValueError):
-    """Malformed SDP. ``line_number`` is 1-based; ``line`` is the offending text."""
+class SdpParseError(OperationError, ValueError):
+    """Malformed SDP. ``line_number`` is 1-based; ``line`` is the offending text.
+
+    An OperationError, as W3C's RTCError with errorDetail "sdp-syntax-error" is one.
+    """
+
+    errorDetail = "sdp-syntax-error"  # noqa: N815 - W3C RTCError field
 
     def __init__(self, message: str, line_number: int | None = None, line: str | None = None):
         self.line_number = line_number

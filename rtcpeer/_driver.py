@@ -1,0 +1,110 @@
+"""The asyncio driver: the only place that reads the clock, sends, and arms timers.
+
+Mutate, then drain (DESIGN.md rule 2): every input (a datagram from ICE, a timer, a user call)
+mutates the :class:`SecureTransport` core, then :meth:`Driver.flush` sends every datagram,
+dispatches every event and re-arms the one timer. Flushes triggered by datagrams and user calls
+are coalesced with ``call_soon``, so a burst of datagrams read in one loop iteration produces one
+batch of SACKs, and a loop of ``send()`` calls produces one batch of packets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from ._transport import SecureTransport, TransportEvent
+
+# RFC 7983 §7: the first byte tells DTLS (20..63) from SRTP/SRTCP (128..191) and the rest.
+_DTLS_FIRST, _DTLS_LAST = 20, 63
+
+
+class Driver:
+    """Connects an ICE agent's datagrams to a :class:`SecureTransport` and back."""
+
+    def __init__(
+        self,
+        transport: SecureTransport,
+        send: Callable[[bytes], None],
+        on_event: Callable[[TransportEvent], None],
+    ) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.transport = transport
+        self._send = send
+        self._on_event = on_event
+        self._flush_pending = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None
+        self._closed = False
+        self.stats = {"garbage_datagrams": 0, "dtls_datagrams": 0, "rtp_datagrams": 0}
+
+    def now(self) -> float:
+        return self.loop.time()
+
+    def datagram_received(self, data: bytes) -> None:
+        """From ICE (STUN was already consumed by aioice). Never raises."""
+        if self._closed or not data:
+            return
+        first = data[0]
+        if _DTLS_FIRST <= first <= _DTLS_LAST:
+            self.stats["dtls_datagrams"] += 1
+            self.transport.receive_datagram(data, self.loop.time())
+            self.schedule_flush()
+        elif 128 <= first <= 191:
+            # SRTP/SRTCP: no media negotiated yet; counted, not delivered.
+            self.stats["rtp_datagrams"] += 1
+        else:
+            self.stats["garbage_datagrams"] += 1
+
+    def schedule_flush(self) -> None:
+        if not self._flush_pending and not self._closed:
+            self._flush_pending = True
+            self.loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Send everything, dispatch every event, re-arm the timer."""
+        self._flush_pending = False
+        transport = self.transport
+        now = self.loop.time()
+        send = self._send
+        for datagram in transport.datagrams_to_send(now):
+            send(datagram)
+        on_event = self._on_event
+        while True:
+            event = transport.next_event()
+            if event is None:
+                break
+            on_event(event)
+        if self._flush_pending:
+            return  # a handler queued more work; that flush re-arms the timer
+        self._arm_timer()
+
+    def _arm_timer(self) -> None:
+        if self._closed:
+            return
+        deadline = self.transport.get_timer()
+        if deadline == self._timer_at:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._timer_at = deadline
+        if deadline is not None:
+            self._timer = self.loop.call_at(deadline, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._timer_at = None
+        if self._closed:
+            return
+        self.transport.handle_timer(self.loop.time())
+        self.flush()
+
+    def close(self) -> None:
+        """Flush what is queued (close_notify, ABORT), then stop."""
+        if self._closed:
+            return
+        self.flush()
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None

@@ -1,0 +1,740 @@
+"""RTCPeerConnection (W3C webrtc-pc §4): JSEP offer/answer, trickle ICE, data channels.
+
+Events (``pc.on(name)``, aiortc style): ``icecandidate`` (an :class:`RTCIceCandidate`, or
+``None`` at end-of-candidates), ``icecandidateerror``, ``icegatheringstatechange``,
+``iceconnectionstatechange``, ``connectionstatechange``, ``signalingstatechange``,
+``negotiationneeded``, ``datachannel`` (an :class:`RTCDataChannel`).
+
+Operations that the spec chains (createOffer, createAnswer, setLocalDescription,
+setRemoteDescription, addIceCandidate) run one at a time in call order (W3C §4.4.1.2
+"operations chain"), through an asyncio lock.
+
+State aggregation (W3C §4.3.3 RTCPeerConnectionState, one BUNDLE transport)::
+
+    closed        pc.close() was called
+    failed        ICE failed, or DTLS failed (e.g. fingerprint mismatch)
+    disconnected  ICE disconnected
+    new           ICE and DTLS are both new (or closed)
+    connecting    ICE new/checking, or DTLS new/connecting
+    connected     ICE connected/completed and DTLS connected
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, TypeVar
+
+from . import _negotiation as neg
+from ._driver import Driver
+from ._events import EventEmitter
+from ._stats import build_stats
+from ._transport import DtlsStateChanged, SctpStateChanged, SecureTransport, TransportEvent
+from .config import RTCConfiguration, RTCIceServer
+from .datachannel import RTCDataChannel
+from .dcep import manager as dcm
+from .dcep.messages import ChannelParameters
+from .description import RTCIceCandidate, RTCSessionDescription
+from .dtls.certificate import RTCCertificate
+from .errors import (
+    InvalidAccessError,
+    InvalidModificationError,
+    InvalidStateError,
+    OperationError,
+)
+from .ice.agent import IceAgent
+from .ice.candidate import IceCandidateInfo
+from .ice.servers import IceServer
+from .sdp.signaling import next_signaling_state
+
+logger = logging.getLogger("rtcpeer")
+
+T = TypeVar("T")
+
+LOCAL_MAX_MESSAGE_SIZE = 262144
+
+
+class RTCSctpTransport:
+    """W3C RTCSctpTransport (§6.1.1): ``state``, ``maxMessageSize``, ``maxChannels``."""
+
+    def __init__(self, pc: RTCPeerConnection) -> None:
+        self._pc = pc
+
+    @property
+    def state(self) -> str:
+        return self._pc._transport.sctp_state
+
+    @property
+    def maxMessageSize(self) -> int:  # noqa: N802
+        return self._pc._remote_max_message_size() or LOCAL_MAX_MESSAGE_SIZE
+
+    @property
+    def maxChannels(self) -> int | None:  # noqa: N802
+        return 65535 if self._pc._transport.sctp_state == "connected" else None
+
+
+class RTCPeerConnection(EventEmitter):
+    """A WebRTC peer connection. See the module docstring for events and states."""
+
+    def __init__(self, configuration: RTCConfiguration | None = None) -> None:
+        super().__init__()
+        self._config = configuration or RTCConfiguration()
+        self._validate_configuration(self._config)
+        certs = self._config.certificates
+        self._certificate = certs[0] if certs else RTCCertificate.generate()
+        self._transport = SecureTransport(self._certificate)
+        self._sctp = RTCSctpTransport(self)
+        self._channels: dict[dcm.ChannelRecord, RTCDataChannel] = {}
+        self._agent: IceAgent | None = None
+        self._driver: Driver | None = None
+        self._lock: asyncio.Lock | None = None
+        self._closed = False
+        self._session_id = random.SystemRandom().randrange(1 << 62)
+        self._session_version = 0
+
+        self._signaling_state = "stable"
+        self._ice_gathering_state = "new"
+        self._ice_connection_state = "new"
+        self._connection_state = "new"
+
+        self._local_current: neg.LocalDescription | None = None
+        self._local_pending: neg.LocalDescription | None = None
+        self._remote_current: neg.RemoteDescription | None = None
+        self._remote_pending: neg.RemoteDescription | None = None
+        self._last_offer: neg.LocalDescription | None = None
+        self._last_answer: neg.LocalDescription | None = None
+        self._is_offerer: bool | None = None
+        self._restart_requested = False
+        self._negotiation_needed_queued = False
+        self._local_candidates: list[IceCandidateInfo] = []
+        self._gathering_complete = False
+        self._remote_end_of_candidates = False
+        self._connected_at: float | None = None
+
+    # ---- configuration -------------------------------------------------------------------------
+
+    @staticmethod
+    def _validate_configuration(config: RTCConfiguration) -> None:
+        # Parse now so a bad URL raises at construction, as in browsers (SyntaxError).
+        from .ice.servers import parse_servers
+
+        parse_servers(_ice_servers(config.iceServers))
+        for cert in config.certificates or []:
+            if cert.expires < time.time() * 1000:
+                raise InvalidAccessError("RTCConfiguration.certificates holds an expired one")
+
+    def getConfiguration(self) -> RTCConfiguration:  # noqa: N802
+        return self._config
+
+    def setConfiguration(self, configuration: RTCConfiguration) -> None:  # noqa: N802
+        self._check_not_closed()
+        if configuration.certificates and configuration.certificates != self._config.certificates:
+            raise InvalidModificationError("certificates cannot change")
+        self._validate_configuration(configuration)
+        self._config = configuration
+
+    @staticmethod
+    async def generateCertificate(keygenAlgorithm: Any = None) -> RTCCertificate:  # noqa: N802, N803
+        """W3C static generateCertificate(): ECDSA P-256 (the only algorithm offered)."""
+        return RTCCertificate.generate()
+
+    # ---- W3C attributes ------------------------------------------------------------------------
+
+    @property
+    def signalingState(self) -> str:  # noqa: N802
+        return self._signaling_state
+
+    @property
+    def iceGatheringState(self) -> str:  # noqa: N802
+        return self._ice_gathering_state
+
+    @property
+    def iceConnectionState(self) -> str:  # noqa: N802
+        return self._ice_connection_state
+
+    @property
+    def connectionState(self) -> str:  # noqa: N802
+        return self._connection_state
+
+    @property
+    def canTrickleIceCandidates(self) -> bool | None:  # noqa: N802
+        remote = self._remote_pending or self._remote_current
+        return None if remote is None else remote.trickle
+
+    @property
+    def sctp(self) -> RTCSctpTransport | None:
+        return self._sctp if self._negotiated_sctp() else None
+
+    @property
+    def localDescription(self) -> RTCSessionDescription | None:  # noqa: N802
+        desc = self._local_pending or self._local_current
+        return self._describe_local(desc)
+
+    @property
+    def currentLocalDescription(self) -> RTCSessionDescription | None:  # noqa: N802
+        return self._describe_local(self._local_current)
+
+    @property
+    def pendingLocalDescription(self) -> RTCSessionDescription | None:  # noqa: N802
+        return self._describe_local(self._local_pending)
+
+    @property
+    def remoteDescription(self) -> RTCSessionDescription | None:  # noqa: N802
+        desc = self._remote_pending or self._remote_current
+        return desc.session_description() if desc else None
+
+    @property
+    def currentRemoteDescription(self) -> RTCSessionDescription | None:  # noqa: N802
+        return self._remote_current.session_description() if self._remote_current else None
+
+    @property
+    def pendingRemoteDescription(self) -> RTCSessionDescription | None:  # noqa: N802
+        return self._remote_pending.session_description() if self._remote_pending else None
+
+    def _describe_local(self, desc: neg.LocalDescription | None) -> RTCSessionDescription | None:
+        """A local description carries the candidates gathered so far (W3C §4.4.1.6)."""
+        if desc is None:
+            return None
+        agent = self._agent
+        candidates = self._local_candidates if agent and agent.local_ufrag == desc.ufrag else []
+        complete = self._gathering_complete and bool(candidates)
+        return RTCSessionDescription(sdp=desc.render(candidates, complete), type=desc.type)
+
+    # ---- operations chain ----------------------------------------------------------------------
+
+    async def _chain(self, operation: Callable[[], Awaitable[T]]) -> T:
+        self._check_not_closed()
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            self._check_not_closed()
+            return await operation()
+
+    def _check_not_closed(self) -> None:
+        if self._closed:
+            raise InvalidStateError("RTCPeerConnection is closed")
+
+    # ---- offer / answer ------------------------------------------------------------------------
+
+    async def createOffer(self, iceRestart: bool = False, **_: Any) -> RTCSessionDescription:  # noqa: N802, N803
+        """An offer for the data channels created so far (and ICE restart if asked)."""
+
+        async def op() -> RTCSessionDescription:
+            offer = self._make_offer(iceRestart)
+            return RTCSessionDescription(sdp=offer.render([], False), type="offer")
+
+        return await self._chain(op)
+
+    async def createAnswer(self, **_: Any) -> RTCSessionDescription:  # noqa: N802
+        """An answer to the remote offer (we take the DTLS client role: ``a=setup:active``)."""
+
+        async def op() -> RTCSessionDescription:
+            answer = self._make_answer()
+            return RTCSessionDescription(sdp=answer.render([], False), type="answer")
+
+        return await self._chain(op)
+
+    def _answer_setup(self, remote: neg.RemoteDescription) -> str:
+        # Keep the role of an earlier negotiation (RFC 8842 §5.5); else be the DTLS client.
+        if self._transport.role is not None:
+            return "active" if self._transport.role == "client" else "passive"
+        return "passive" if remote.setup == "active" else "active"
+
+    def _data_mid_for_offer(self) -> str | None:
+        for desc in (self._local_current, self._remote_current):
+            if desc is not None and desc.data_mid is not None:
+                return desc.data_mid
+        return "0" if self._channels or self._transport.channels.channels() else None
+
+    async def setLocalDescription(  # noqa: N802
+        self, description: RTCSessionDescription | dict[str, Any] | None = None
+    ) -> None:
+        """Apply a local offer/answer/pranswer/rollback; with no argument, the implicit form."""
+        description = _as_description(description)
+
+        async def op() -> None:
+            kind = description.type if description is not None else self._implicit_type()
+            if kind == "rollback":
+                self._transition("local", "rollback")
+                self._local_pending = None
+                self._emit_signaling()
+                return
+            local = self._local_for(kind, description)
+            self._transition("local", kind)
+            if kind == "offer":
+                self._local_pending = local
+                self._is_offerer = True
+            else:
+                self._local_current = local
+                self._local_pending = None
+                if kind == "answer":
+                    self._remote_current = self._remote_pending or self._remote_current
+                    self._remote_pending = None
+                self._is_offerer = False
+            self._emit_signaling()
+            agent = self._ensure_agent(controlling=kind == "offer")
+            self._reset_local_candidates_if_new(agent)
+            agent.gather()
+            if kind == "answer":
+                self._apply_negotiation()
+
+        await self._chain(op)
+
+    def _implicit_type(self) -> str:
+        if self._signaling_state in ("stable", "have-local-offer"):
+            return "offer"
+        return "answer"
+
+    def _local_for(
+        self, kind: str, description: RTCSessionDescription | None
+    ) -> neg.LocalDescription:
+        if description is None or not description.sdp:
+            if kind == "offer":
+                return self._make_offer()
+            return self._make_answer().with_type(kind)
+        last = self._last_offer if kind == "offer" else self._last_answer
+        if last is not None and neg.same_sdp(last, description.sdp):
+            return last.with_type(kind)
+        raise InvalidModificationError(
+            "setLocalDescription: the SDP differs from the last createOffer/createAnswer result"
+        )
+
+    def _make_offer(self, ice_restart: bool = False) -> neg.LocalDescription:
+        agent = self._ensure_agent(controlling=True)
+        if (ice_restart or self._restart_requested) and self._local_current is not None:
+            agent.restart()
+        self._restart_requested = False
+        self._session_version += 1
+        self._last_offer = neg.build_offer(
+            session_id=self._session_id,
+            session_version=self._session_version,
+            ufrag=agent.local_ufrag,
+            pwd=agent.local_pwd,
+            fingerprints=self._certificate.getFingerprints(),
+            data_mid=self._data_mid_for_offer(),
+            max_message_size=LOCAL_MAX_MESSAGE_SIZE,
+        )
+        return self._last_offer
+
+    def _make_answer(self) -> neg.LocalDescription:
+        if self._signaling_state not in ("have-remote-offer", "have-local-pranswer"):
+            raise InvalidStateError(f"cannot answer in signaling state {self._signaling_state!r}")
+        remote = self._remote_pending
+        assert remote is not None
+        agent = self._ensure_agent(controlling=remote.ice_lite)
+        self._session_version += 1
+        self._last_answer = neg.build_answer(
+            remote,
+            session_id=self._session_id,
+            session_version=self._session_version,
+            ufrag=agent.local_ufrag,
+            pwd=agent.local_pwd,
+            fingerprints=self._certificate.getFingerprints(),
+            setup=self._answer_setup(remote),
+            max_message_size=LOCAL_MAX_MESSAGE_SIZE,
+        )
+        return self._last_answer
+
+    async def setRemoteDescription(  # noqa: N802
+        self, description: RTCSessionDescription | dict[str, Any]
+    ) -> None:
+        """Apply the peer's offer/answer/pranswer/rollback (malformed SDP: SdpParseError)."""
+        desc = _as_description(description)
+        if desc is None:
+            raise TypeError("setRemoteDescription needs a description")
+
+        async def op() -> None:
+            if desc.type == "rollback":
+                self._transition("remote", "rollback")
+                self._remote_pending = None
+                self._emit_signaling()
+                return
+            offer = self._local_pending if desc.type in ("answer", "pranswer") else None
+            remote = neg.parse_remote(desc.sdp, desc.type, offer)
+            self._transition("remote", desc.type)
+            if desc.type == "offer":
+                self._remote_pending = remote
+                self._is_offerer = False
+            else:
+                self._remote_current = remote
+                self._remote_pending = None
+                if desc.type == "answer":
+                    self._local_current = self._local_pending or self._local_current
+                    self._local_pending = None
+            self._emit_signaling()
+            agent = self._ensure_agent(controlling=desc.type != "offer" or remote.ice_lite)
+            agent.set_remote_credentials(remote.ufrag, remote.pwd, lite=remote.ice_lite)
+            for candidate in remote.candidates:
+                agent.add_remote_candidate(candidate)
+            if remote.end_of_candidates:
+                self._remote_end_of_candidates = True
+                agent.add_remote_candidate(None)
+            if desc.type == "answer":
+                self._apply_negotiation()
+
+        await self._chain(op)
+
+    def _transition(self, side: Literal["local", "remote"], kind: str) -> None:
+        operation = "set-local" if side == "local" else "set-remote"
+        self._signaling_state = str(next_signaling_state(self._signaling_state, operation, kind))
+
+    def _emit_signaling(self) -> None:
+        self.emit("signalingstatechange")
+
+    # ---- ICE ---------------------------------------------------------------------------------
+
+    async def addIceCandidate(  # noqa: N802
+        self, candidate: RTCIceCandidate | dict[str, Any] | None = None
+    ) -> None:
+        """Add a trickled remote candidate; ``None`` or an empty one is end-of-candidates."""
+        if isinstance(candidate, dict):
+            candidate = RTCIceCandidate.from_json(candidate)
+
+        async def op() -> None:
+            remote = self._remote_pending or self._remote_current
+            if remote is None:
+                raise InvalidStateError("addIceCandidate before setRemoteDescription")
+            agent = self._agent
+            assert agent is not None
+            if candidate is None or not candidate.candidate.strip():
+                self._remote_end_of_candidates = True
+                agent.add_remote_candidate(None)
+                return
+            remote.check_candidate_target(candidate.sdpMid, candidate.sdpMLineIndex)
+            if candidate.usernameFragment and candidate.usernameFragment not in remote.all_ufrags():
+                raise OperationError(
+                    f"candidate ufrag {candidate.usernameFragment!r} matches no remote description"
+                )
+            info = candidate.info
+            assert info is not None
+            agent.add_remote_candidate(info)
+
+        await self._chain(op)
+
+    def restartIce(self) -> None:  # noqa: N802
+        """Ask for an ICE restart in the next offer (W3C §4.4.1.6 restartIce())."""
+        self._check_not_closed()
+        self._restart_requested = True
+        self._queue_negotiation_needed()
+
+    def _ensure_agent(self, controlling: bool) -> IceAgent:
+        if self._agent is not None:
+            return self._agent
+        opts = self._config.options
+        self._agent = IceAgent(
+            servers=_ice_servers(self._config.iceServers),
+            transport_policy=self._config.iceTransportPolicy,
+            controlling=controlling,
+            on_candidate=self._on_local_candidate,
+            on_state_change=self._on_ice_state,
+            on_datagram=self._on_datagram,
+            on_candidate_error=self._on_candidate_error,
+            on_gathering_state_change=self._on_gathering_state,
+            turn_ssl_context=opts.turnSslContext,
+            use_ipv6=opts.useIpv6,
+            host_addresses=opts.hostAddresses,
+            disconnected_timeout=opts.consentDisconnectedAfter,
+            consent_timeout=opts.consentFailedAfter,
+        )
+        self._driver = Driver(self._transport, self._agent.send, self._on_transport_event)
+        return self._agent
+
+    def _reset_local_candidates_if_new(self, agent: IceAgent) -> None:
+        if self._local_candidates and self._local_candidates[0].ufrag not in (None, agent.local_ufrag):
+            self._local_candidates = []
+            self._gathering_complete = False
+
+    def _on_local_candidate(self, info: IceCandidateInfo | None) -> None:
+        if self._closed:
+            return
+        mid, index = self._first_mid()
+        if info is None:
+            self._gathering_complete = True
+            self.emit("icecandidate", None)
+            return
+        agent = self._agent
+        ufrag = agent.local_ufrag if agent else None
+        if info.ufrag is None and ufrag is not None:
+            info = IceCandidateInfo(**{**info.__dict__, "ufrag": ufrag})
+        if self._local_candidates and self._local_candidates[0].ufrag != info.ufrag:
+            self._local_candidates = []
+            self._gathering_complete = False
+        self._local_candidates.append(info)
+        self.emit("icecandidate", RTCIceCandidate.from_info(info, mid, index, info.ufrag))
+
+    def _first_mid(self) -> tuple[str | None, int | None]:
+        desc = self._local_pending or self._local_current
+        if desc is not None and desc.mids:
+            return desc.mids[0], 0
+        return "0", 0
+
+    def _on_gathering_state(self, state: str) -> None:
+        if self._closed or state == self._ice_gathering_state:
+            return
+        self._ice_gathering_state = state
+        self.emit("icegatheringstatechange")
+
+    def _on_candidate_error(self, error: Any) -> None:
+        logger.warning("ICE candidate error: %s", error)
+        self.emit("icecandidateerror", error)
+
+    def _on_ice_state(self, state: str) -> None:
+        if self._closed:
+            return
+        if state != self._ice_connection_state:
+            self._ice_connection_state = state
+            self.emit("iceconnectionstatechange")
+        if state in ("connected", "completed") and self._transport.role == "client":
+            driver = self._driver
+            if driver is not None:
+                self._transport.start(driver.now())
+                driver.flush()
+        self._update_connection_state()
+
+    def _on_datagram(self, data: bytes) -> None:
+        driver = self._driver
+        if driver is not None:
+            driver.datagram_received(data)
+
+    # ---- negotiation result ------------------------------------------------------------------
+
+    def _apply_negotiation(self) -> None:
+        """Both descriptions are set: configure DTLS/SCTP and start ICE checks."""
+        local, remote = self._local_current, self._remote_current
+        assert local is not None and remote is not None and self._agent is not None
+        if self._is_offerer:
+            role: Literal["client", "server"] = "server" if remote.setup == "active" else "client"
+        else:
+            role = "client" if local.setup == "active" else "server"
+        sctp = local.data_mid is not None and remote.sctp_port is not None
+        self._transport.configure(
+            role,
+            remote.fingerprints,
+            sctp=sctp,
+            remote_sctp_port=remote.sctp_port or 5000,
+            remote_max_message_size=remote.max_message_size,
+        )
+        self._agent.start()
+        if self._ice_connection_state in ("connected", "completed") and role == "client":
+            assert self._driver is not None
+            self._transport.start(self._driver.now())
+        self._schedule_flush()
+        self._update_connection_state()
+
+    def _negotiated_sctp(self) -> bool:
+        return self._transport.sctp_enabled
+
+    def _remote_max_message_size(self) -> int:
+        return self._transport.remote_max_message_size
+
+    # ---- data channels -------------------------------------------------------------------------
+
+    def createDataChannel(  # noqa: N802
+        self,
+        label: str,
+        maxPacketLifeTime: int | None = None,  # noqa: N803
+        maxRetransmits: int | None = None,  # noqa: N803
+        ordered: bool = True,
+        protocol: str = "",
+        negotiated: bool = False,
+        id: int | None = None,  # noqa: A002
+        priority: str = "low",
+    ) -> RTCDataChannel:
+        """W3C createDataChannel (§6.1). Errors: TypeError, SyntaxError, OperationError."""
+        self._check_not_closed()
+        if maxPacketLifeTime is not None and maxRetransmits is not None:
+            raise TypeError("maxPacketLifeTime and maxRetransmits are mutually exclusive")
+        if len(label.encode("utf-8")) > 65535 or len(protocol.encode("utf-8")) > 65535:
+            raise TypeError("label and protocol must each be at most 65535 bytes")
+        if negotiated and id is None:
+            raise TypeError("a negotiated data channel needs an id")
+        for value, name in ((maxPacketLifeTime, "maxPacketLifeTime"), (maxRetransmits, "maxRetransmits")):
+            if value is not None and not 0 <= value <= 65535:
+                raise TypeError(f"{name} must be in 0..65535")
+        params = ChannelParameters(
+            label=label,
+            protocol=protocol,
+            ordered=ordered,
+            max_retransmits=maxRetransmits,
+            max_packet_lifetime=maxPacketLifeTime,
+            priority=_PRIORITIES.get(priority, 256),
+        )
+        record = self._transport.channels.create(
+            params, negotiated=negotiated, stream_id=id if negotiated else None
+        )
+        channel = RTCDataChannel(self, record)
+        self._channels[record] = channel
+        if self._transport.sctp_state == "connected" and self._transport.association is not None:
+            self._transport.channels.association_established(self._transport.association, self._now())
+            self._schedule_flush()
+        elif not self._has_data_section():
+            self._queue_negotiation_needed()
+        return channel
+
+    def _has_data_section(self) -> bool:
+        return any(d is not None and d.data_mid is not None for d in (self._local_current, self._remote_current))
+
+    def _queue_negotiation_needed(self) -> None:
+        if self._negotiation_needed_queued:
+            return
+        self._negotiation_needed_queued = True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+
+        def fire() -> None:
+            self._negotiation_needed_queued = False
+            if not self._closed and self._signaling_state == "stable":
+                self.emit("negotiationneeded")
+
+        loop.call_soon(fire)
+
+    def _on_transport_event(self, event: TransportEvent) -> None:
+        handler = _TRANSPORT_HANDLERS.get(type(event))
+        if handler is not None:
+            handler(self, event)
+
+    def _channel_for(self, record: dcm.ChannelRecord) -> RTCDataChannel:
+        channel = self._channels.get(record)
+        if channel is None:
+            channel = RTCDataChannel(self, record)
+            self._channels[record] = channel
+        return channel
+
+    def _ev_remote_channel(self, event: dcm.RemoteChannelCreated) -> None:
+        self.emit("datachannel", self._channel_for(event.channel))
+
+    def _ev_open(self, event: dcm.ChannelOpened) -> None:
+        self._channel_for(event.channel).emit("open")
+
+    def _ev_message(self, event: dcm.ChannelMessage) -> None:
+        channel = self._channels.get(event.channel)
+        if channel is not None:
+            channel.emit("message", event.data)
+
+    def _ev_closing(self, event: dcm.ChannelClosing) -> None:
+        channel = self._channels.get(event.channel)
+        if channel is not None:
+            channel.emit("closing")
+
+    def _ev_closed(self, event: dcm.ChannelClosed) -> None:
+        channel = self._channels.pop(event.channel, None)
+        if channel is not None:
+            channel._emit_closed()
+
+    def _ev_buffered(self, event: dcm.ChannelBufferedAmount) -> None:
+        channel = self._channels.get(event.channel)
+        if channel is not None:
+            channel._buffered_changed(event.buffered)
+
+    def _ev_dtls(self, event: DtlsStateChanged) -> None:
+        if event.state == "failed":
+            logger.warning("DTLS failed: %s", event.reason)
+        self._update_connection_state()
+
+    def _ev_sctp(self, event: SctpStateChanged) -> None:
+        return None
+
+    # ---- connection state --------------------------------------------------------------------
+
+    def _update_connection_state(self) -> None:
+        if self._closed:
+            return
+        ice = self._ice_connection_state
+        dtls = self._transport.dtls_state
+        if ice == "failed" or dtls == "failed":
+            state = "failed"
+        elif ice == "disconnected":
+            state = "disconnected"
+        elif ice in ("new", "closed") and dtls in ("new", "closed"):
+            state = "new"
+        elif ice in ("new", "checking") or dtls in ("new", "connecting"):
+            state = "connecting"
+        else:
+            state = "connected"
+        if state != self._connection_state:
+            self._connection_state = state
+            if state == "connected" and self._connected_at is None:
+                self._connected_at = time.time()
+            self.emit("connectionstatechange")
+
+    # ---- driver glue ---------------------------------------------------------------------------
+
+    def _now(self) -> float:
+        if self._driver is not None:
+            return self._driver.now()
+        return asyncio.get_running_loop().time()
+
+    def _schedule_flush(self) -> None:
+        if self._driver is not None:
+            self._driver.schedule_flush()
+
+    # ---- stats and close -----------------------------------------------------------------------
+
+    async def getStats(self) -> dict[str, Any]:  # noqa: N802
+        """An RTCStatsReport: a dict of stats id -> stats object (W3C webrtc-stats)."""
+        return build_stats(self)
+
+    async def close(self) -> None:
+        """Close everything: SCTP ABORT, DTLS close_notify, ICE sockets (W3C §4.4.1.6)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._signaling_state = "closed"
+        driver = self._driver
+        now = self._now() if driver else 0.0
+        self._transport.close(now)
+        if driver is not None:
+            driver.close()
+        else:
+            while self._transport.next_event() is not None:
+                pass
+        for channel in list(self._channels.values()):
+            channel._emit_closed()
+        self._channels.clear()
+        if self._agent is not None:
+            await self._agent.close()
+        self._ice_connection_state = "closed"
+        self._connection_state = "closed"
+        self.emit("iceconnectionstatechange")
+        self.emit("connectionstatechange")
+        self.emit("signalingstatechange")
+
+    def __repr__(self) -> str:
+        return f"RTCPeerConnection(connectionState={self._connection_state})"
+
+
+_PRIORITIES = {"very-low": 128, "low": 256, "medium": 512, "high": 1024}
+
+_TRANSPORT_HANDLERS: dict[type, Callable[[RTCPeerConnection, Any], None]] = {
+    dcm.RemoteChannelCreated: RTCPeerConnection._ev_remote_channel,
+    dcm.ChannelOpened: RTCPeerConnection._ev_open,
+    dcm.ChannelMessage: RTCPeerConnection._ev_message,
+    dcm.ChannelClosing: RTCPeerConnection._ev_closing,
+    dcm.ChannelClosed: RTCPeerConnection._ev_closed,
+    dcm.ChannelBufferedAmount: RTCPeerConnection._ev_buffered,
+    DtlsStateChanged: RTCPeerConnection._ev_dtls,
+    SctpStateChanged: RTCPeerConnection._ev_sctp,
+}
+
+
+def _ice_servers(servers: list[RTCIceServer] | None) -> list[IceServer]:
+    return [
+        IceServer(urls=s.url_list(), username=s.username, credential=s.credential)
+        for s in servers or []
+    ]
+
+
+def _as_description(
+    description: RTCSessionDescription | dict[str, Any] | None,
+) -> RTCSessionDescription | None:
+    if isinstance(description, dict):
+        return RTCSessionDescription.from_json(description)
+    if description is not None and not isinstance(description, RTCSessionDescription):
+        # Duck-typed descriptions (e.g. aiortc's) are accepted by their fields.
+        return RTCSessionDescription(sdp=description.sdp, type=description.type)
+    return description
