@@ -6,7 +6,7 @@ import random
 from collections.abc import Callable
 
 from rtcpeer.sctp.association import Association
-from rtcpeer.sctp.events import Event
+from rtcpeer.sctp.events import DataReceived, Event
 
 Filter = Callable[[str, int, bytes], bool]  # (direction "a>b"/"b>a", index, packet) -> keep
 
@@ -18,21 +18,21 @@ class Pair:
         self.events: dict[str, list[Event]] = {"a": [], "b": []}
         self.sent = {"a>b": 0, "b>a": 0}
         self.drop: Filter = lambda d, i, p: True
-        self.drain_events = True
+        self.hold: set[str] = set()  # names whose events are not drained (app is slow)
+        self.reorder = False
 
     def transfer(self, now: float, max_rounds: int = 100000) -> None:
         """Move datagrams both ways until quiet."""
         for _ in range(max_rounds):
             moved = self._move(self.a, self.b, "a>b", now) + self._move(self.b, self.a, "b>a", now)
-            if self.drain_events:
-                self.collect()
+            self.collect()
             if not moved:
                 return
         raise AssertionError("transfer did not converge")
 
     def _move(self, src: Association, dst: Association, d: str, now: float) -> int:
         packets = src.datagrams_to_send(now)
-        for p in packets:
+        for p in reversed(packets) if self.reorder else packets:
             i = self.sent[d]
             self.sent[d] += 1
             if self.drop(d, i, p):
@@ -41,6 +41,8 @@ class Pair:
 
     def collect(self) -> None:
         for name, assoc in (("a", self.a), ("b", self.b)):
+            if name in self.hold:
+                continue
             while (ev := assoc.next_event()) is not None:
                 self.events[name].append(ev)
 
@@ -73,6 +75,9 @@ class Pair:
             self.b.connect(now)
         self.transfer(now)
         return now
+
+    def messages(self, name: str) -> list[DataReceived]:
+        return [e for e in self.events[name] if isinstance(e, DataReceived)]
 
     def of(self, name: str, cls: type) -> list[Event]:
         return [e for e in self.events[name] if isinstance(e, cls)]
