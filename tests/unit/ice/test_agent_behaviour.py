@@ -6,6 +6,7 @@ import asyncio
 import socket
 from collections.abc import Iterator
 
+import aioice.stun
 import pytest
 from ice_testlib import FAST, Peer, link, wait_until
 
@@ -155,3 +156,35 @@ async def test_ice_restart_keeps_data_flowing() -> None:
     await wait_until(lambda: b.datagrams[-1] == b"after")
     await a.agent.close()
     await b.agent.close()
+
+
+async def test_all_checks_failed_after_end_of_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aioice.stun, "RETRY_MAX", 1)  # checks time out after 1.5 s, not 63 s
+    a = Peer("a", controlling=True, **FAST)
+    b = Peer("b", controlling=False, **FAST)
+    a.other, b.other = b, a
+    # a has a wrong password for b: b's unsigned 401 answers are ignored, checks time out.
+    a.agent.set_remote_credentials(b.agent.local_ufrag, "x" * 22)
+    b.agent.set_remote_credentials(a.agent.local_ufrag, a.agent.local_pwd)
+    a.agent.send(b"too early")
+    assert a.agent.stats["dropped_datagrams"] == 1
+    b.agent.gather()
+    a.agent.gather()
+    a.agent.start()
+    await wait_until(lambda: a.agent.state == "failed", timeout=5)
+    assert a.states == ["checking", "failed"]
+    await a.agent.close()
+    await b.agent.close()
+
+
+async def test_start_needs_remote_credentials_and_closed_agent_rejects_calls() -> None:
+    from rtcpeer.errors import InvalidStateError
+
+    a = Peer("a", controlling=True)
+    with pytest.raises(InvalidStateError):
+        a.agent.start()
+    await a.agent.close()
+    assert a.agent.state == "closed" and a.states == ["closed"]
+    with pytest.raises(InvalidStateError):
+        a.agent.gather()
+    await a.agent.close()  # idempotent
