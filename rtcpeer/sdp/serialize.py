@@ -102,9 +102,9 @@ def session_lines(desc: SessionDescription) -> list[Line]:
         out.append((("extmap-allow-mixed",), "a=extmap-allow-mixed"))
     if desc.msid_semantic is not None:
         ms = desc.msid_semantic
-        out.append(
-            (("msid-semantic",), _attr("msid-semantic", " ".join([ms.semantic, *ms.identifiers])))
-        )
+        # Browsers write "a=msid-semantic: WMS ..." (a space after the colon); so do we.
+        words = " ".join([ms.semantic, *ms.identifiers])
+        out.append((("msid-semantic",), f"a=msid-semantic: {words}"))
     if desc.ice_lite:
         out.append((("ice-lite",), "a=ice-lite"))
     out += list(_ice_lines(desc.ice_ufrag, desc.ice_pwd, desc.ice_options))
