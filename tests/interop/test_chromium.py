@@ -116,7 +116,7 @@ class PyPeer:
         """Forward rtcpeer's trickled candidates to the browser, end-of-candidates too."""
         while True:
             candidate = await asyncio.wait_for(self.candidates.get(), TIMEOUT)
-            as_json = None if candidate is None else candidate.to_json()
+            as_json = None if candidate is None else candidate_json(candidate)
             self.sent_candidates.append(as_json)
             await browser.add_ice_candidate(as_json)
             if candidate is None:
@@ -134,6 +134,13 @@ class PyPeer:
                 continue  # Chromium's per-generation end marker; None follows
             await self.pc.addIceCandidate(RTCIceCandidate.from_json(cand))
             count += 1
+
+
+def candidate_json(candidate: RTCIceCandidate) -> dict[str, Any]:
+    """The W3C ``toJSON()`` dict (rtcpeer spells it ``toJSON``; ``to_json`` accepted too)."""
+    to_json = getattr(candidate, "toJSON", None) or candidate.to_json  # type: ignore[attr-defined]
+    result: dict[str, Any] = to_json()
+    return result
 
 
 def check_candidate_json(cand: dict[str, Any] | None) -> None:
