@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Set up everything and run the whole test suite (lint, types, every tier).
+# Fresh Debian 12 + Python 3.11, as root. Real peers (aiortc, Chromium, coturn) are installed
+# here; the tests run inside a private network namespace (tools/netns-run) so that no test
+# traffic reaches a real interface.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+
+log "system packages (chromium, coturn, iproute2)"
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
+command -v turnserver >/dev/null 2>&1 || need+=(coturn)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+if ((${#need[@]})); then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# coturn's package may start a system service; the tests start their own servers.
+systemctl stop coturn >/dev/null 2>&1 || true
+
+log "python environment (.venv)"
+python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip >/dev/null
+.venv/bin/pip install -q -e '.[dev]'
+
+log "ruff"
+.venv/bin/ruff check rtcpeer signaling tests bench examples
+
+log "mypy --strict"
+.venv/bin/mypy
+
+log "pytest (all tiers, inside a private network namespace)"
+set +e
+tools/netns-run .venv/bin/pytest -n 2 --dist loadfile -p no:cacheprovider -q -ra "$@"
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then
+    echo "pytest collected no tests: that is a failure for this project" >&2
+    exit 1
+fi
+exit "$rc"
