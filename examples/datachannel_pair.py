@@ -59,8 +59,10 @@ async def main() -> None:
     assert bob.localDescription is not None
     await alice.setRemoteDescription(bob.localDescription)
     await asyncio.wait_for(opened.wait(), 10)
-    print(f"alice: channel open after {1000 * (time.perf_counter() - started):.0f} ms "
-          f"(connectionState={alice.connectionState})")
+    print(
+        f"alice: channel open after {1000 * (time.perf_counter() - started):.0f} ms "
+        f"(connectionState={alice.connectionState})"
+    )
 
     for text in ("hello", "how are you?", ""):
         channel.send(text)

@@ -18,7 +18,7 @@ from .errors import (
     RTCError,
     SdpParseError,
 )
-from .errors import SyntaxError_ as SyntaxError  # noqa: A004 - the W3C name
+from .errors import SyntaxError_ as SyntaxError
 from .ice.servers import IceServer
 from .peerconnection import RTCPeerConnection, RTCSctpTransport
 

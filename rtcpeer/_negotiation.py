@@ -78,7 +78,9 @@ def build_offer(
     media = []
     if data_mid is not None:
         media.append(
-            jsep.MediaSectionSpec(kind="application", mid=data_mid, max_message_size=max_message_size)
+            jsep.MediaSectionSpec(
+                kind="application", mid=data_mid, max_message_size=max_message_size
+            )
         )
 
     def build(
@@ -132,9 +134,11 @@ def build_answer(
 
 def same_sdp(local: LocalDescription, text: str) -> bool:
     """Whether ``text`` is ``local`` (possibly re-rendered with candidates)."""
+
     def strip(sdp: str) -> list[str]:
         return [
-            line for line in sdp.replace("\r\n", "\n").split("\n")
+            line
+            for line in sdp.replace("\r\n", "\n").split("\n")
             if line and not line.startswith(("a=candidate:", "a=end-of-candidates", "c=", "m="))
         ]
 
@@ -184,9 +188,7 @@ def parse_remote(
     jsep.validate_remote_description(desc, kind, offer)
     ice = jsep.remote_ice_params(desc)
     sctp = jsep.remote_sctp(desc)
-    data_mid = next(
-        (m.mid for m in desc.media if m.kind == "application" and not m.rejected), None
-    )
+    data_mid = next((m.mid for m in desc.media if m.kind == "application" and not m.rejected), None)
     candidates = []
     for rc in jsep.remote_candidates(desc):
         c = rc.candidate
@@ -209,7 +211,9 @@ def parse_remote(
         ],
         setup=jsep.remote_setup(desc),
         sctp_port=None if sctp is None else sctp.port,
-        max_message_size=jsep.DEFAULT_REMOTE_MAX_MESSAGE_SIZE if sctp is None else sctp.max_message_size,
+        max_message_size=jsep.DEFAULT_REMOTE_MAX_MESSAGE_SIZE
+        if sctp is None
+        else sctp.max_message_size,
         data_mid=data_mid,
         mids=tuple(m.mid for m in desc.media),
         candidates=candidates,

@@ -32,9 +32,18 @@ def _stats(kind: str, ident: str, now_ms: float, **fields: Any) -> RTCStats:
 
 def _candidate(kind: str, ident: str, now_ms: float, c: IceCandidateInfo) -> RTCStats:
     return _stats(
-        kind, ident, now_ms, transportId="T01", address=c.address, port=c.port,
-        protocol=c.transport.lower(), candidateType=c.type, priority=c.priority,
-        foundation=c.foundation, relatedAddress=c.related_address, relatedPort=c.related_port,
+        kind,
+        ident,
+        now_ms,
+        transportId="T01",
+        address=c.address,
+        port=c.port,
+        protocol=c.transport.lower(),
+        candidateType=c.type,
+        priority=c.priority,
+        foundation=c.foundation,
+        relatedAddress=c.related_address,
+        relatedPort=c.related_port,
     )
 
 
@@ -46,23 +55,41 @@ def build_stats(pc: RTCPeerConnection) -> dict[str, RTCStats]:
         report[s["id"]] = s
 
     channels = pc._transport.channels
-    add(_stats("peer-connection", "P", now_ms,
-               dataChannelsOpened=channels.stats["channels_opened"],
-               dataChannelsClosed=channels.stats["channels_closed"]))
+    add(
+        _stats(
+            "peer-connection",
+            "P",
+            now_ms,
+            dataChannelsOpened=channels.stats["channels_opened"],
+            dataChannelsClosed=channels.stats["channels_closed"],
+        )
+    )
     fingerprints = pc._certificate.getFingerprints()
-    add(_stats("certificate", "CF-local", now_ms, fingerprint=fingerprints[0].value,
-               fingerprintAlgorithm=fingerprints[0].algorithm,
-               base64Certificate=base64.b64encode(pc._certificate.der).decode()))
+    add(
+        _stats(
+            "certificate",
+            "CF-local",
+            now_ms,
+            fingerprint=fingerprints[0].value,
+            fingerprintAlgorithm=fingerprints[0].algorithm,
+            base64Certificate=base64.b64encode(pc._certificate.der).decode(),
+        )
+    )
     agent = pc._agent
     ice = agent.stats if agent is not None else {}
     dtls = pc._transport.dtls
     driver = pc._driver
     pair = agent.selected_pair if agent is not None else None
     transport = _stats(
-        "transport", "T01", now_ms,
-        bytesSent=ice.get("bytes_sent", 0), bytesReceived=ice.get("bytes_received", 0),
-        packetsSent=ice.get("packets_sent", 0), packetsReceived=ice.get("packets_received", 0),
-        dtlsState=pc._transport.dtls_state, iceState=pc.iceConnectionState,
+        "transport",
+        "T01",
+        now_ms,
+        bytesSent=ice.get("bytes_sent", 0),
+        bytesReceived=ice.get("bytes_received", 0),
+        packetsSent=ice.get("packets_sent", 0),
+        packetsReceived=ice.get("packets_received", 0),
+        dtlsState=pc._transport.dtls_state,
+        iceState=pc.iceConnectionState,
         iceRole=None if agent is None else ("controlling" if agent._controlling else "controlled"),
         iceLocalUsernameFragment=None if agent is None else agent.local_ufrag,
         dtlsRole=pc._transport.role or "unknown",
@@ -79,28 +106,55 @@ def build_stats(pc: RTCPeerConnection) -> dict[str, RTCStats]:
     )
     if dtls is not None and dtls.remote_certificate_fingerprint is not None:
         fp = dtls.remote_certificate_fingerprint
-        add(_stats("certificate", "CF-remote", now_ms, fingerprint=fp.value,
-                   fingerprintAlgorithm=fp.algorithm))
+        add(
+            _stats(
+                "certificate",
+                "CF-remote",
+                now_ms,
+                fingerprint=fp.value,
+                fingerprintAlgorithm=fp.algorithm,
+            )
+        )
         transport["remoteCertificateId"] = "CF-remote"
     add(transport)
     if pair is not None:
         local, remote = pair
         add(_candidate("local-candidate", "LC-selected", now_ms, local))
         add(_candidate("remote-candidate", "RC-selected", now_ms, remote))
-        add(_stats("candidate-pair", "CP-selected", now_ms, transportId="T01",
-                   localCandidateId="LC-selected", remoteCandidateId="RC-selected",
-                   state="succeeded", nominated=True,
-                   bytesSent=ice.get("bytes_sent", 0), bytesReceived=ice.get("bytes_received", 0),
-                   packetsSent=ice.get("packets_sent", 0),
-                   packetsReceived=ice.get("packets_received", 0)))
+        add(
+            _stats(
+                "candidate-pair",
+                "CP-selected",
+                now_ms,
+                transportId="T01",
+                localCandidateId="LC-selected",
+                remoteCandidateId="RC-selected",
+                state="succeeded",
+                nominated=True,
+                bytesSent=ice.get("bytes_sent", 0),
+                bytesReceived=ice.get("bytes_received", 0),
+                packetsSent=ice.get("packets_sent", 0),
+                packetsReceived=ice.get("packets_received", 0),
+            )
+        )
     for n, info in enumerate(pc._local_candidates):
         add(_candidate("local-candidate", f"LC{n}", now_ms, info))
     for record in channels.channels():
-        add(_stats("data-channel", f"D{id(record)}", now_ms, label=record.params.label,
-                   protocol=record.params.protocol, dataChannelIdentifier=record.id,
-                   state=record.state, messagesSent=record.messages_sent,
-                   bytesSent=record.bytes_sent, messagesReceived=record.messages_received,
-                   bytesReceived=record.bytes_received))
+        add(
+            _stats(
+                "data-channel",
+                f"D{id(record)}",
+                now_ms,
+                label=record.params.label,
+                protocol=record.params.protocol,
+                dataChannelIdentifier=record.id,
+                state=record.state,
+                messagesSent=record.messages_sent,
+                bytesSent=record.bytes_sent,
+                messagesReceived=record.messages_received,
+                bytesReceived=record.bytes_received,
+            )
+        )
     assoc = pc._transport.association
     if assoc is not None:
         transport["rtcpeerSctp"] = dict(assoc.stats)

@@ -25,7 +25,7 @@ class RTCIceServer:
     urls: str | list[str]
     username: str | None = None
     credential: str | None = None
-    credentialType: Literal["password"] = "password"  # noqa: N815 - W3C name
+    credentialType: Literal["password"] = "password"
 
     def url_list(self) -> list[str]:
         return [self.urls] if isinstance(self.urls, str) else list(self.urls)
@@ -43,21 +43,21 @@ class RTCPeerOptions:
     useIpv6: gather IPv6 host candidates too.
     """
 
-    hostAddresses: list[str] | None = None  # noqa: N815
-    turnSslContext: ssl.SSLContext | None = None  # noqa: N815
-    consentDisconnectedAfter: float = 5.0  # noqa: N815
-    consentFailedAfter: float = 30.0  # noqa: N815
-    useIpv6: bool = True  # noqa: N815
+    hostAddresses: list[str] | None = None
+    turnSslContext: ssl.SSLContext | None = None
+    consentDisconnectedAfter: float = 5.0
+    consentFailedAfter: float = 30.0
+    useIpv6: bool = True
 
 
 @dataclass
 class RTCConfiguration:
     """W3C RTCConfiguration. ``certificates`` reuses identities across connections."""
 
-    iceServers: list[RTCIceServer] | None = None  # noqa: N815
-    iceTransportPolicy: IceTransportPolicy = "all"  # noqa: N815
-    bundlePolicy: BundlePolicy = "max-bundle"  # noqa: N815
-    rtcpMuxPolicy: RtcpMuxPolicy = "require"  # noqa: N815
+    iceServers: list[RTCIceServer] | None = None
+    iceTransportPolicy: IceTransportPolicy = "all"
+    bundlePolicy: BundlePolicy = "max-bundle"
+    rtcpMuxPolicy: RtcpMuxPolicy = "require"
     certificates: list[RTCCertificate] | None = None
-    iceCandidatePoolSize: int = 0  # noqa: N815
+    iceCandidatePoolSize: int = 0
     options: RTCPeerOptions = field(default_factory=RTCPeerOptions)

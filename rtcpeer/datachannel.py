@@ -22,12 +22,12 @@ class RTCDataChannelParameters:
     def __init__(
         self,
         label: str = "",
-        maxPacketLifeTime: int | None = None,  # noqa: N803
-        maxRetransmits: int | None = None,  # noqa: N803
+        maxPacketLifeTime: int | None = None,
+        maxRetransmits: int | None = None,
         ordered: bool = True,
         protocol: str = "",
         negotiated: bool = False,
-        id: int | None = None,  # noqa: A002
+        id: int | None = None,
     ) -> None:
         self.label = label
         self.maxPacketLifeTime = maxPacketLifeTime
@@ -61,11 +61,11 @@ class RTCDataChannel(EventEmitter):
         return self._record.params.ordered
 
     @property
-    def maxPacketLifeTime(self) -> int | None:  # noqa: N802
+    def maxPacketLifeTime(self) -> int | None:
         return self._record.params.max_packet_lifetime
 
     @property
-    def maxRetransmits(self) -> int | None:  # noqa: N802
+    def maxRetransmits(self) -> int | None:
         return self._record.params.max_retransmits
 
     @property
@@ -81,19 +81,19 @@ class RTCDataChannel(EventEmitter):
         return self._record.id
 
     @property
-    def readyState(self) -> str:  # noqa: N802
+    def readyState(self) -> str:
         return self._record.state
 
     @property
-    def bufferedAmount(self) -> int:  # noqa: N802
+    def bufferedAmount(self) -> int:
         return self._pc._transport.channels.buffered_amount(self._record)
 
     @property
-    def bufferedAmountLowThreshold(self) -> int:  # noqa: N802
+    def bufferedAmountLowThreshold(self) -> int:
         return self._threshold
 
     @bufferedAmountLowThreshold.setter
-    def bufferedAmountLowThreshold(self, value: int) -> None:  # noqa: N802
+    def bufferedAmountLowThreshold(self, value: int) -> None:
         if not isinstance(value, int) or not 0 <= value <= 0xFFFFFFFF:
             raise TypeError("bufferedAmountLowThreshold must be an unsigned 32-bit integer")
         self._threshold = value

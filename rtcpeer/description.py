@@ -25,11 +25,13 @@ class RTCSessionDescription:
 
     def __post_init__(self) -> None:
         if self.type not in SDP_TYPES:
-            raise TypeError(f"RTCSessionDescription type must be one of {SDP_TYPES}, not {self.type!r}")
+            raise TypeError(
+                f"RTCSessionDescription type must be one of {SDP_TYPES}, not {self.type!r}"
+            )
         if not isinstance(self.sdp, str):
             raise TypeError("RTCSessionDescription sdp must be a str")
 
-    def toJSON(self) -> dict[str, str]:  # noqa: N802 - W3C name
+    def toJSON(self) -> dict[str, str]:
         return {"type": self.type, "sdp": self.sdp}
 
     @classmethod
@@ -48,9 +50,9 @@ class RTCIceCandidate:
     def __init__(
         self,
         candidate: str = "",
-        sdpMid: str | None = None,  # noqa: N803 - W3C name
-        sdpMLineIndex: int | None = None,  # noqa: N803
-        usernameFragment: str | None = None,  # noqa: N803
+        sdpMid: str | None = None,
+        sdpMLineIndex: int | None = None,
+        usernameFragment: str | None = None,
     ) -> None:
         if sdpMid is None and sdpMLineIndex is None:
             raise TypeError("RTCIceCandidate needs sdpMid or sdpMLineIndex")
@@ -75,11 +77,15 @@ class RTCIceCandidate:
 
     @classmethod
     def from_info(
-        cls, info: IceCandidateInfo, sdp_mid: str | None, sdp_mline_index: int | None, ufrag: str | None
+        cls,
+        info: IceCandidateInfo,
+        sdp_mid: str | None,
+        sdp_mline_index: int | None,
+        ufrag: str | None,
     ) -> RTCIceCandidate:
         return cls("candidate:" + info.to_sdp(), sdp_mid, sdp_mline_index, ufrag)
 
-    def toJSON(self) -> dict[str, Any]:  # noqa: N802 - W3C name
+    def toJSON(self) -> dict[str, Any]:
         return {
             "candidate": self.candidate,
             "sdpMid": self.sdpMid,
@@ -123,15 +129,15 @@ class RTCIceCandidate:
         return self._info.type if self._info else None
 
     @property
-    def tcpType(self) -> str | None:  # noqa: N802
+    def tcpType(self) -> str | None:
         return self._info.tcptype if self._info else None
 
     @property
-    def relatedAddress(self) -> str | None:  # noqa: N802
+    def relatedAddress(self) -> str | None:
         return self._info.related_address if self._info else None
 
     @property
-    def relatedPort(self) -> int | None:  # noqa: N802
+    def relatedPort(self) -> int | None:
         return self._info.related_port if self._info else None
 
     def __repr__(self) -> str:
@@ -140,11 +146,11 @@ class RTCIceCandidate:
 
 def candidate_from_sdp(sdp: str) -> RTCIceCandidate:
     """aiortc-compatible helper: parse ``candidate:...`` text (sdpMid is set by the caller)."""
-    text = sdp[len("candidate:"):] if sdp.startswith("candidate:") else sdp
+    text = sdp[len("candidate:") :] if sdp.startswith("candidate:") else sdp
     return RTCIceCandidate("candidate:" + text, sdpMid="", sdpMLineIndex=0)
 
 
 def candidate_to_sdp(candidate: RTCIceCandidate) -> str:
     """aiortc-compatible helper: the candidate attribute value without ``candidate:``."""
     text = candidate.candidate
-    return text[len("candidate:"):] if text.startswith("candidate:") else text
+    return text[len("candidate:") :] if text.startswith("candidate:") else text

@@ -29,7 +29,7 @@ class OperationError(RTCError):
     """WebIDL OperationError: the operation failed for a reason specific to WebRTC."""
 
 
-class SyntaxError_(RTCError):  # noqa: N801 - WebIDL SyntaxError without shadowing the builtin
+class SyntaxError_(RTCError):
     """WebIDL SyntaxError (exported as ``SyntaxError`` from :mod:`rtcpeer`)."""
 
 
@@ -43,7 +43,7 @@ class SdpParseError(OperationError, ValueError):
     An OperationError, as W3C's RTCError with errorDetail "sdp-syntax-error" is one.
     """
 
-    errorDetail = "sdp-syntax-error"  # noqa: N815 - W3C RTCError field
+    errorDetail = "sdp-syntax-error"
 
     def __init__(self, message: str, line_number: int | None = None, line: str | None = None):
         self.line_number = line_number

@@ -68,11 +68,11 @@ class RTCSctpTransport:
         return self._pc._transport.sctp_state
 
     @property
-    def maxMessageSize(self) -> int:  # noqa: N802
+    def maxMessageSize(self) -> int:
         return self._pc._remote_max_message_size() or LOCAL_MAX_MESSAGE_SIZE
 
     @property
-    def maxChannels(self) -> int | None:  # noqa: N802
+    def maxChannels(self) -> int | None:
         return 65535 if self._pc._transport.sctp_state == "connected" else None
 
 
@@ -126,10 +126,10 @@ class RTCPeerConnection(EventEmitter):
             if cert.expires < time.time() * 1000:
                 raise InvalidAccessError("RTCConfiguration.certificates holds an expired one")
 
-    def getConfiguration(self) -> RTCConfiguration:  # noqa: N802
+    def getConfiguration(self) -> RTCConfiguration:
         return self._config
 
-    def setConfiguration(self, configuration: RTCConfiguration) -> None:  # noqa: N802
+    def setConfiguration(self, configuration: RTCConfiguration) -> None:
         self._check_not_closed()
         if configuration.certificates and configuration.certificates != self._config.certificates:
             raise InvalidModificationError("certificates cannot change")
@@ -137,30 +137,30 @@ class RTCPeerConnection(EventEmitter):
         self._config = configuration
 
     @staticmethod
-    async def generateCertificate(keygenAlgorithm: Any = None) -> RTCCertificate:  # noqa: N802, N803
+    async def generateCertificate(keygenAlgorithm: Any = None) -> RTCCertificate:
         """W3C static generateCertificate(): ECDSA P-256 (the only algorithm offered)."""
         return RTCCertificate.generate()
 
     # ---- W3C attributes ------------------------------------------------------------------------
 
     @property
-    def signalingState(self) -> str:  # noqa: N802
+    def signalingState(self) -> str:
         return self._signaling_state
 
     @property
-    def iceGatheringState(self) -> str:  # noqa: N802
+    def iceGatheringState(self) -> str:
         return self._ice_gathering_state
 
     @property
-    def iceConnectionState(self) -> str:  # noqa: N802
+    def iceConnectionState(self) -> str:
         return self._ice_connection_state
 
     @property
-    def connectionState(self) -> str:  # noqa: N802
+    def connectionState(self) -> str:
         return self._connection_state
 
     @property
-    def canTrickleIceCandidates(self) -> bool | None:  # noqa: N802
+    def canTrickleIceCandidates(self) -> bool | None:
         remote = self._remote_pending or self._remote_current
         return None if remote is None else remote.trickle
 
@@ -169,29 +169,29 @@ class RTCPeerConnection(EventEmitter):
         return self._sctp if self._negotiated_sctp() else None
 
     @property
-    def localDescription(self) -> RTCSessionDescription | None:  # noqa: N802
+    def localDescription(self) -> RTCSessionDescription | None:
         desc = self._local_pending or self._local_current
         return self._describe_local(desc)
 
     @property
-    def currentLocalDescription(self) -> RTCSessionDescription | None:  # noqa: N802
+    def currentLocalDescription(self) -> RTCSessionDescription | None:
         return self._describe_local(self._local_current)
 
     @property
-    def pendingLocalDescription(self) -> RTCSessionDescription | None:  # noqa: N802
+    def pendingLocalDescription(self) -> RTCSessionDescription | None:
         return self._describe_local(self._local_pending)
 
     @property
-    def remoteDescription(self) -> RTCSessionDescription | None:  # noqa: N802
+    def remoteDescription(self) -> RTCSessionDescription | None:
         desc = self._remote_pending or self._remote_current
         return desc.session_description() if desc else None
 
     @property
-    def currentRemoteDescription(self) -> RTCSessionDescription | None:  # noqa: N802
+    def currentRemoteDescription(self) -> RTCSessionDescription | None:
         return self._remote_current.session_description() if self._remote_current else None
 
     @property
-    def pendingRemoteDescription(self) -> RTCSessionDescription | None:  # noqa: N802
+    def pendingRemoteDescription(self) -> RTCSessionDescription | None:
         return self._remote_pending.session_description() if self._remote_pending else None
 
     def _describe_local(self, desc: neg.LocalDescription | None) -> RTCSessionDescription | None:
@@ -219,7 +219,7 @@ class RTCPeerConnection(EventEmitter):
 
     # ---- offer / answer ------------------------------------------------------------------------
 
-    async def createOffer(self, iceRestart: bool = False, **_: Any) -> RTCSessionDescription:  # noqa: N802, N803
+    async def createOffer(self, iceRestart: bool = False, **_: Any) -> RTCSessionDescription:
         """An offer for the data channels created so far (and ICE restart if asked)."""
 
         async def op() -> RTCSessionDescription:
@@ -228,7 +228,7 @@ class RTCPeerConnection(EventEmitter):
 
         return await self._chain(op)
 
-    async def createAnswer(self, **_: Any) -> RTCSessionDescription:  # noqa: N802
+    async def createAnswer(self, **_: Any) -> RTCSessionDescription:
         """An answer to the remote offer (we take the DTLS client role: ``a=setup:active``)."""
 
         async def op() -> RTCSessionDescription:
@@ -249,7 +249,7 @@ class RTCPeerConnection(EventEmitter):
                 return desc.data_mid
         return "0" if self._channels or self._transport.channels.channels() else None
 
-    async def setLocalDescription(  # noqa: N802
+    async def setLocalDescription(
         self, description: RTCSessionDescription | dict[str, Any] | None = None
     ) -> None:
         """Apply a local offer/answer/pranswer/rollback; with no argument, the implicit form."""
@@ -338,7 +338,7 @@ class RTCPeerConnection(EventEmitter):
         )
         return self._last_answer
 
-    async def setRemoteDescription(  # noqa: N802
+    async def setRemoteDescription(
         self, description: RTCSessionDescription | dict[str, Any]
     ) -> None:
         """Apply the peer's offer/answer/pranswer/rollback (malformed SDP: SdpParseError)."""
@@ -386,7 +386,7 @@ class RTCPeerConnection(EventEmitter):
 
     # ---- ICE ---------------------------------------------------------------------------------
 
-    async def addIceCandidate(  # noqa: N802
+    async def addIceCandidate(
         self, candidate: RTCIceCandidate | dict[str, Any] | None = None
     ) -> None:
         """Add a trickled remote candidate; ``None`` or an empty one is end-of-candidates."""
@@ -414,7 +414,7 @@ class RTCPeerConnection(EventEmitter):
 
         await self._chain(op)
 
-    def restartIce(self) -> None:  # noqa: N802
+    def restartIce(self) -> None:
         """Ask for an ICE restart in the next offer (W3C §4.4.1.6 restartIce())."""
         self._check_not_closed()
         self._restart_requested = True
@@ -443,7 +443,10 @@ class RTCPeerConnection(EventEmitter):
         return self._agent
 
     def _reset_local_candidates_if_new(self, agent: IceAgent) -> None:
-        if self._local_candidates and self._local_candidates[0].ufrag not in (None, agent.local_ufrag):
+        if self._local_candidates and self._local_candidates[0].ufrag not in (
+            None,
+            agent.local_ufrag,
+        ):
             self._local_candidates = []
             self._gathering_complete = False
 
@@ -532,15 +535,15 @@ class RTCPeerConnection(EventEmitter):
 
     # ---- data channels -------------------------------------------------------------------------
 
-    def createDataChannel(  # noqa: N802
+    def createDataChannel(
         self,
         label: str,
-        maxPacketLifeTime: int | None = None,  # noqa: N803
-        maxRetransmits: int | None = None,  # noqa: N803
+        maxPacketLifeTime: int | None = None,
+        maxRetransmits: int | None = None,
         ordered: bool = True,
         protocol: str = "",
         negotiated: bool = False,
-        id: int | None = None,  # noqa: A002
+        id: int | None = None,
         priority: str = "low",
     ) -> RTCDataChannel:
         """W3C createDataChannel (§6.1). Errors: TypeError, SyntaxError, OperationError."""
@@ -551,7 +554,10 @@ class RTCPeerConnection(EventEmitter):
             raise TypeError("label and protocol must each be at most 65535 bytes")
         if negotiated and id is None:
             raise TypeError("a negotiated data channel needs an id")
-        for value, name in ((maxPacketLifeTime, "maxPacketLifeTime"), (maxRetransmits, "maxRetransmits")):
+        for value, name in (
+            (maxPacketLifeTime, "maxPacketLifeTime"),
+            (maxRetransmits, "maxRetransmits"),
+        ):
             if value is not None and not 0 <= value <= 65535:
                 raise TypeError(f"{name} must be in 0..65535")
         params = ChannelParameters(
@@ -568,14 +574,19 @@ class RTCPeerConnection(EventEmitter):
         channel = RTCDataChannel(self, record)
         self._channels[record] = channel
         if self._transport.sctp_state == "connected" and self._transport.association is not None:
-            self._transport.channels.association_established(self._transport.association, self._now())
+            self._transport.channels.association_established(
+                self._transport.association, self._now()
+            )
             self._schedule_flush()
         elif not self._has_data_section():
             self._queue_negotiation_needed()
         return channel
 
     def _has_data_section(self) -> bool:
-        return any(d is not None and d.data_mid is not None for d in (self._local_current, self._remote_current))
+        return any(
+            d is not None and d.data_mid is not None
+            for d in (self._local_current, self._remote_current)
+        )
 
     def _queue_negotiation_needed(self) -> None:
         if self._negotiation_needed_queued:
@@ -675,7 +686,7 @@ class RTCPeerConnection(EventEmitter):
 
     # ---- stats and close -----------------------------------------------------------------------
 
-    async def getStats(self) -> dict[str, Any]:  # noqa: N802
+    async def getStats(self) -> dict[str, Any]:
         """An RTCStatsReport: a dict of stats id -> stats object (W3C webrtc-stats)."""
         return build_stats(self)
 

@@ -53,10 +53,10 @@ class ChannelRecord:
         "acked",
         "bytes_received",
         "bytes_sent",
-        "messages_received",
-        "messages_sent",
         "id",
         "incoming_reset",
+        "messages_received",
+        "messages_sent",
         "negotiated",
         "outgoing_reset",
         "outgoing_reset_requested",
@@ -133,9 +133,15 @@ class DataChannelManager:
         self._channels: dict[int, ChannelRecord] = {}
         self._pending: list[ChannelRecord] = []  # created before an id could be chosen
         self._events: deque[ManagerEvent] = deque()
-        self.stats = {"messages_sent": 0, "messages_received": 0, "bytes_sent": 0,
-                      "bytes_received": 0, "dropped_messages": 0, "channels_opened": 0,
-                      "channels_closed": 0}
+        self.stats = {
+            "messages_sent": 0,
+            "messages_received": 0,
+            "bytes_sent": 0,
+            "bytes_received": 0,
+            "dropped_messages": 0,
+            "channels_opened": 0,
+            "channels_closed": 0,
+        }
 
     # ---- setup -----------------------------------------------------------------------------
 
@@ -220,8 +226,13 @@ class DataChannelManager:
         # Until the peer acknowledged DATA_CHANNEL_OPEN, messages go ordered (RFC 8832 §6).
         ordered = p.ordered or not record.acked
         self._association.send(
-            record.id, ppid, payload, now, ordered=ordered,
-            max_retransmits=p.max_retransmits, max_lifetime_ms=p.max_packet_lifetime,
+            record.id,
+            ppid,
+            payload,
+            now,
+            ordered=ordered,
+            max_retransmits=p.max_retransmits,
+            max_lifetime_ms=p.max_packet_lifetime,
         )
         size = len(payload) if ppid in (m.PPID_STRING, m.PPID_BINARY) else 0
         record.messages_sent += 1

@@ -122,9 +122,9 @@ def encode_message(data: str | bytes) -> tuple[int, bytes]:
 
 def decode_message(ppid: int, payload: bytes) -> str | bytes | None:
     """The user message for a PPID, or ``None`` if the PPID is not a data PPID."""
-    if ppid == PPID_BINARY or ppid == PPID_BINARY_PARTIAL:
+    if ppid in (PPID_BINARY, PPID_BINARY_PARTIAL):
         return payload
-    if ppid == PPID_STRING or ppid == PPID_STRING_PARTIAL:
+    if ppid in (PPID_STRING, PPID_STRING_PARTIAL):
         return payload.decode("utf-8", errors="replace")
     if ppid == PPID_STRING_EMPTY:
         return ""

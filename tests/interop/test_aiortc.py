@@ -42,7 +42,9 @@ def make_messages(seed: int, count: int) -> list[str | bytes]:
             out.append(rng.randbytes(size))
         else:
             # ASCII so the UTF-8 size equals the length (keeps within 64 KiB).
-            out.append("".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789 ") for _ in range(size)))
+            out.append(
+                "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789 ") for _ in range(size))
+            )
     return out
 
 
@@ -81,7 +83,10 @@ async def exchange(ours_ch: rtcpeer.RTCDataChannel, theirs_ch: aiortc.RTCDataCha
     await asyncio.wait_for(asyncio.gather(done_theirs.wait(), done_ours.wait()), 60)
 
     def digest(msgs: list[str | bytes]) -> list[tuple[type, str]]:
-        return [(type(m), hashlib.sha256(m.encode() if isinstance(m, str) else m).hexdigest()) for m in msgs]
+        return [
+            (type(m), hashlib.sha256(m.encode() if isinstance(m, str) else m).hexdigest())
+            for m in msgs
+        ]
 
     assert digest(got_theirs) == digest(to_theirs)
     assert digest(got_ours) == digest(to_ours)
@@ -91,7 +96,9 @@ async def test_rtcpeer_offers_aiortc_answers() -> None:
     ours = rtcpeer.RTCPeerConnection()
     theirs = aiortc.RTCPeerConnection()
     trickle_to_aiortc(ours, theirs)
-    remote_channel: asyncio.Future[aiortc.RTCDataChannel] = asyncio.get_running_loop().create_future()
+    remote_channel: asyncio.Future[aiortc.RTCDataChannel] = (
+        asyncio.get_running_loop().create_future()
+    )
     theirs.on("datachannel", lambda ch: remote_channel.set_result(ch))
     try:
         channel = ours.createDataChannel("interop", protocol="chat")
@@ -117,7 +124,9 @@ async def test_aiortc_offers_rtcpeer_answers() -> None:
     ours = rtcpeer.RTCPeerConnection()
     theirs = aiortc.RTCPeerConnection()
     trickle_to_aiortc(ours, theirs)
-    remote_channel: asyncio.Future[rtcpeer.RTCDataChannel] = asyncio.get_running_loop().create_future()
+    remote_channel: asyncio.Future[rtcpeer.RTCDataChannel] = (
+        asyncio.get_running_loop().create_future()
+    )
     ours.on("datachannel", lambda ch: remote_channel.set_result(ch))
     try:
         theirs_ch = theirs.createDataChannel("from-aiortc")
@@ -143,7 +152,9 @@ async def test_aiortc_close_is_seen() -> None:
     ours = rtcpeer.RTCPeerConnection()
     theirs = aiortc.RTCPeerConnection()
     trickle_to_aiortc(ours, theirs)
-    remote_channel: asyncio.Future[rtcpeer.RTCDataChannel] = asyncio.get_running_loop().create_future()
+    remote_channel: asyncio.Future[rtcpeer.RTCDataChannel] = (
+        asyncio.get_running_loop().create_future()
+    )
     ours.on("datachannel", lambda ch: remote_channel.set_result(ch))
     try:
         theirs_ch = theirs.createDataChannel("closing")
