@@ -5,6 +5,11 @@ Events (``pc.on(name)``, aiortc style): ``icecandidate`` (an :class:`RTCIceCandi
 ``iceconnectionstatechange``, ``connectionstatechange``, ``signalingstatechange``,
 ``negotiationneeded``, ``datachannel`` (an :class:`RTCDataChannel`).
 
+Trickle or not: with an ``icecandidate`` listener registered, ``setLocalDescription``
+returns at once and candidates trickle (RFC 8838). With none, it returns once gathering is
+complete, so ``localDescription`` carries every candidate, as aiortc does; code written for
+aiortc's non-trickle signaling keeps working after changing the import.
+
 Operations that the spec chains (createOffer, createAnswer, setLocalDescription,
 setRemoteDescription, addIceCandidate) run one at a time in call order (W3C §4.4.1.2
 "operations chain"), through an asyncio lock.
@@ -111,6 +116,7 @@ class RTCPeerConnection(EventEmitter):
         self._negotiation_needed_queued = False
         self._local_candidates: list[IceCandidateInfo] = []
         self._gathering_complete = False
+        self._gathering_waiters: list[asyncio.Future[None]] = []
         self._remote_end_of_candidates = False
         self._connected_at: float | None = None
 
@@ -280,8 +286,18 @@ class RTCPeerConnection(EventEmitter):
             agent.gather()
             if kind == "answer":
                 self._apply_negotiation()
+            if not self.listeners("icecandidate"):
+                # Nobody trickles: behave like aiortc and put every candidate in the
+                # description before returning (non-trickle signaling, RFC 8838 §4).
+                await self._wait_gathering_complete()
 
         await self._chain(op)
+
+    async def _wait_gathering_complete(self) -> None:
+        while not self._gathering_complete and not self._closed:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._gathering_waiters.append(waiter)
+            await waiter
 
     def _implicit_type(self) -> str:
         if self._signaling_state in ("stable", "have-local-offer"):
@@ -456,6 +472,7 @@ class RTCPeerConnection(EventEmitter):
         mid, index = self._first_mid()
         if info is None:
             self._gathering_complete = True
+            self._wake_gathering_waiters()
             self.emit("icecandidate", None)
             return
         agent = self._agent
@@ -467,6 +484,12 @@ class RTCPeerConnection(EventEmitter):
             self._gathering_complete = False
         self._local_candidates.append(info)
         self.emit("icecandidate", RTCIceCandidate.from_info(info, mid, index, info.ufrag))
+
+    def _wake_gathering_waiters(self) -> None:
+        waiters, self._gathering_waiters = self._gathering_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     def _first_mid(self) -> tuple[str | None, int | None]:
         desc = self._local_pending or self._local_current
@@ -696,6 +719,7 @@ class RTCPeerConnection(EventEmitter):
             return
         self._closed = True
         self._signaling_state = "closed"
+        self._wake_gathering_waiters()
         driver = self._driver
         now = self._now() if driver else 0.0
         self._transport.close(now)

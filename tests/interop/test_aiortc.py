@@ -178,3 +178,32 @@ async def test_aiortc_close_is_seen() -> None:
     finally:
         await ours.close()
         await theirs.close()
+
+
+async def test_aiortc_style_code_without_trickle() -> None:
+    """Code written for aiortc (no icecandidate handler, descriptions carry candidates)."""
+    ours = rtcpeer.RTCPeerConnection()
+    theirs = aiortc.RTCPeerConnection()
+    try:
+        channel = ours.createDataChannel("no-trickle")
+        await ours.setLocalDescription(await ours.createOffer())
+        assert ours.iceGatheringState == "complete"
+        assert "a=candidate:" in ours.localDescription.sdp
+        assert "a=end-of-candidates" in ours.localDescription.sdp
+        remote_channel: asyncio.Future[aiortc.RTCDataChannel] = (
+            asyncio.get_running_loop().create_future()
+        )
+        theirs.on("datachannel", remote_channel.set_result)
+        await theirs.setRemoteDescription(ours.localDescription)  # type: ignore[arg-type]
+        await theirs.setLocalDescription(await theirs.createAnswer())
+        await ours.setRemoteDescription(theirs.localDescription)
+        await wait_open(channel)
+        theirs_ch = await asyncio.wait_for(remote_channel, 10)
+        echoed: asyncio.Future[str | bytes] = asyncio.get_running_loop().create_future()
+        theirs_ch.on("message", theirs_ch.send)
+        channel.on("message", echoed.set_result)
+        channel.send("ported by changing the import")
+        assert await asyncio.wait_for(echoed, 10) == "ported by changing the import"
+    finally:
+        await ours.close()
+        await theirs.close()
