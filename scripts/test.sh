@@ -28,7 +28,7 @@ python3 -m venv .venv
 .venv/bin/pip install -q -e '.[dev]'
 
 log "ruff"
-.venv/bin/ruff check rtcpeer signaling tests bench examples
+.venv/bin/ruff check .
 
 log "mypy --strict"
 .venv/bin/mypy
