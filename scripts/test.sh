@@ -17,7 +17,7 @@ command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 if ((${#need[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 # coturn's package may start a system service; the tests start their own servers.
 systemctl stop coturn >/dev/null 2>&1 || true
