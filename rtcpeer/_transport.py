@@ -169,6 +169,10 @@ class SecureTransport:
                 channels.outgoing_streams_reset(event.stream_ids)
             elif isinstance(event, AssociationClosed):
                 self._sctp_gone()
+        self._drain_channels()
+
+    def _drain_channels(self) -> None:
+        channels = self.channels
         while True:
             channel_event = channels.next_event()
             if channel_event is None:
@@ -180,11 +184,7 @@ class SecureTransport:
             self.sctp_state = "closed"
             self.channels.association_closed()
             self._events.append(SctpStateChanged("closed"))
-            while True:
-                channel_event = self.channels.next_event()
-                if channel_event is None:
-                    break
-                self._events.append(channel_event)
+            self._drain_channels()
 
     def datagrams_to_send(self, now: float) -> list[bytes]:
         dtls = self.dtls
