@@ -454,6 +454,7 @@ class RTCPeerConnection(EventEmitter):
             host_addresses=opts.hostAddresses,
             disconnected_timeout=opts.consentDisconnectedAfter,
             consent_timeout=opts.consentFailedAfter,
+            consent_interval=_consent_interval(opts.consentDisconnectedAfter),
         )
         self._driver = Driver(self._transport, self._agent.send, self._on_transport_event)
         return self._agent
@@ -755,6 +756,12 @@ _TRANSPORT_HANDLERS: dict[type, Callable[[RTCPeerConnection, Any], None]] = {
     DtlsStateChanged: RTCPeerConnection._ev_dtls,
     SctpStateChanged: RTCPeerConnection._ev_sctp,
 }
+
+
+def _consent_interval(disconnected_after: float) -> float:
+    """RFC 7675 checks every 5 s (x0.8..1.2); an idle but healthy pair is heard from only
+    through them, so check often enough that silence never reaches ``disconnected_after``."""
+    return min(5.0, disconnected_after / 2.5)
 
 
 def _ice_servers(servers: list[RTCIceServer] | None) -> list[IceServer]:
