@@ -216,6 +216,11 @@ class Acceptor:
 
         return await asyncio.wait_for(wait(), timeout)
 
+    async def messages(self, label: str, count: int, timeout: float = TIMEOUT) -> list[str | bytes]:
+        """Wait for channel ``label`` to be announced and to have delivered ``count``."""
+        await self.get(label, timeout)
+        return await self.collectors[label].wait_count(count, timeout)
+
     async def wait_count(self, count: int, timeout: float = TIMEOUT) -> None:
         async def wait() -> None:
             while len(self.order) < count:

@@ -124,7 +124,7 @@ async def test_large_and_empty_messages(peers: PeerPair) -> None:
     channel.send(text)
     remote.send(blob[::-1])
     remote.send(text[::-1])
-    got = await peers.accept2.collectors["big"].wait_count(2)
+    got = await peers.accept2.messages("big", 2)
     assert isinstance(got[0], bytes) and got[0] == blob
     assert isinstance(got[1], str) and got[1] == text
     returned = await back.wait_count(2)
@@ -140,6 +140,6 @@ async def test_large_and_empty_messages(peers: PeerPair) -> None:
     channel.send("")
     channel.send(b"")
     channel.send("after")
-    got = await peers.accept2.collectors["big"].wait_count(5)
+    got = await peers.accept2.messages("big", 5)
     assert got[2:] == ["", b"", "after"]
     assert type(got[2]) is str and type(got[3]) is bytes

@@ -45,7 +45,7 @@ async def test_close_then_reopen(peers: PeerPair, closer: str) -> None:
     assert remote2.id == freed_id
     back = Collector(second)
     second.send("ping")
-    assert await peers.accept2.collectors["second"].wait_count(1) == ["ping"]
+    assert await peers.accept2.messages("second", 1) == ["ping"]
     remote2.send("pong")
     assert await back.wait_count(1) == ["pong"]
     # The closed channel saw nothing of the new one's traffic.
@@ -145,7 +145,7 @@ async def test_buffered_amount_low_event(peers: PeerPair) -> None:
     assert channel.bufferedAmount > threshold
     await asyncio.wait_for(low.wait(), 15)
     assert low_events[0] <= threshold
-    got = await peers.accept2.collectors["burst"].wait_count(count)
+    got = await peers.accept2.messages("burst", count)
     assert all(m == chunk for m in got)
     await wait_event(channel, "bufferedamountlow", lambda: channel.bufferedAmount == 0, 15)
     assert channel.bufferedAmount == 0

@@ -64,7 +64,7 @@ async def test_stats_report_after_connecting(peers: PeerPair) -> None:
         channel.send(f"m{n}")
     for n in range(3):
         remote.send(bytes([n]) * 10)
-    await peers.accept2.collectors["stats"].wait_count(7)
+    await peers.accept2.messages("stats", 7)
     await back.wait_count(3)
 
     await _check_report(pc1, sent=7, received=3)
