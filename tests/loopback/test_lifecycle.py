@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from helpers import Collector, PeerPair, wait_closed, wait_event, wait_open
 
-from rtcpeer import InvalidStateError, RTCIceCandidate, RTCSessionDescription
+from rtcpeer import InvalidStateError, RTCIceCandidate
 
 pytestmark = pytest.mark.loopback
 
@@ -50,8 +50,8 @@ async def test_close_then_reopen(peers: PeerPair, closer: str) -> None:
     assert await back.wait_count(1) == ["pong"]
     # The closed channel saw nothing of the new one's traffic.
     assert peers.accept2.collectors["first"].messages == []
-    assert events == sorted(events, key=events.index)  # each close fired once
-    assert len(events) == 2
+    # Each side fired "close" exactly once, and reopening did not fire it again.
+    assert sorted(events) == ["local close", "remote close"]
 
 
 async def test_pc_close_closes_everything(peers: PeerPair) -> None:
@@ -94,7 +94,6 @@ async def test_pc_close_closes_everything(peers: PeerPair) -> None:
     # close() is idempotent.
     await pc1.close()
     assert pc1.connectionState == "closed"
-    assert isinstance(pc1.localDescription, RTCSessionDescription | None)
 
 
 async def test_negotiated_channels_skip_dcep(peers: PeerPair) -> None:
