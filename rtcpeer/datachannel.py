@@ -126,8 +126,8 @@ class RTCDataChannel(EventEmitter):
 
     # ---- from the peer connection ------------------------------------------------------------
 
-    def _buffered_changed(self, buffered: int) -> None:
-        # The event's value may be stale (queued before later send() calls), so compare the
+    def _buffered_decreased(self) -> None:
+        # An event's value may be stale (queued before later send() calls), so compare the
         # live amount: otherwise a burst fires "bufferedamountlow" while still far above.
         if self._above_threshold and self.bufferedAmount <= self._threshold:
             self._above_threshold = False

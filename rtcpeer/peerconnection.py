@@ -664,7 +664,7 @@ class RTCPeerConnection(EventEmitter):
     def _ev_buffered(self, event: dcm.ChannelBufferedAmount) -> None:
         channel = self._channels.get(event.channel)
         if channel is not None:
-            channel._buffered_changed(event.buffered)
+            channel._buffered_decreased()
 
     def _ev_dtls(self, event: DtlsStateChanged) -> None:
         if event.state == "failed":
