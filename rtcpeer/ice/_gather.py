@@ -29,7 +29,7 @@ from aioice import stun, turn
 from aioice.candidate import candidate_priority
 from aioice.ice import StunProtocol
 
-from rtcpeer.ice._connection import AgentConnection
+from rtcpeer.ice._connection import AgentConnection, FastStunProtocol
 from rtcpeer.ice.servers import ServerUrl
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ class Gatherer:
         for index, address in enumerate(self._hosts):
             try:
                 _, protocol = await loop.create_datagram_endpoint(
-                    lambda: StunProtocol(self._conn), local_addr=(address, 0)
+                    lambda: FastStunProtocol(self._conn, drain=True), local_addr=(address, 0)
                 )
             except OSError as exc:
                 logger.info("could not bind host candidate on %s: %s", address, exc)
@@ -207,7 +207,7 @@ class Gatherer:
         try:
             _, protocol = await asyncio.wait_for(
                 turn.create_turn_endpoint(
-                    lambda: StunProtocol(self._conn),
+                    lambda: FastStunProtocol(self._conn),
                     server_addr=url.address,
                     username=url.username,
                     password=url.credential,
