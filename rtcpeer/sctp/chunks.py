@@ -15,6 +15,7 @@ from typing import ClassVar, Self
 
 _HDR = struct.Struct("!BBH")
 _DATA_HDR = struct.Struct("!BBHIHHI")  # chunk header + tsn, stream id, ssn, ppid
+_DATA_FIELDS = struct.Struct("!IHHI")
 _INIT = struct.Struct("!IIHHI")
 _SACK = struct.Struct("!IIHH")
 _U32 = struct.Struct("!I")
@@ -111,7 +112,7 @@ class DataChunk(Chunk):
     def from_body(cls, flags: int, body: bytes) -> Self:
         if len(body) < 12:
             raise ValueError("DATA too short")
-        tsn, sid, ssn, ppid = struct.unpack_from("!IHHI", body)
+        tsn, sid, ssn, ppid = _DATA_FIELDS.unpack_from(body)
         return cls(
             tsn,
             sid,
@@ -508,6 +509,23 @@ def parse_chunks(data: bytes, pos: int = 0) -> list[Chunk]:
         typ, flags, length = _HDR.unpack_from(data, pos)
         if length < 4 or pos + length > end:
             raise ValueError("bad chunk length")
+        if typ == 0 and length >= 16:  # DATA, the hot path: no body copy, no keywords
+            tsn, sid, ssn, ppid = _DATA_FIELDS.unpack_from(data, pos + 4)
+            chunks.append(
+                DataChunk(
+                    tsn,
+                    sid,
+                    ssn,
+                    ppid,
+                    data[pos + 16 : pos + length],
+                    bool(flags & 4),
+                    bool(flags & 2),
+                    bool(flags & 1),
+                    bool(flags & 8),
+                )
+            )
+            pos += length + _pad(length)
+            continue
         body = data[pos + 4 : pos + length]
         cls = classes.get(typ)
         if cls is None:
