@@ -84,6 +84,14 @@ class Chunk:
         return _HDR.pack(self.type, self.flags, 4 + len(body)) + body + b"\x00" * _pad(len(body))
 
 
+def pack_data_chunk(tsn: int, sid: int, ssn: int, ppid: int, payload: bytes, flags: int) -> bytes:
+    """A serialized, padded DATA chunk without building a :class:`DataChunk` (sender path)."""
+    n = len(payload)
+    hdr = _DATA_HDR.pack(0, flags, 16 + n, tsn, sid, ssn, ppid)
+    pad = -n & 3
+    return hdr + payload + b"\x00" * pad if pad else hdr + payload
+
+
 @dataclass(slots=True)
 class DataChunk(Chunk):
     """DATA (RFC 9260 §3.3.1). Flags: U=unordered, B=first fragment, E=last fragment."""
@@ -104,9 +112,9 @@ class DataChunk(Chunk):
         return (self.immediate << 3) | (self.unordered << 2) | (self.beginning << 1) | self.ending
 
     def serialize(self) -> bytes:
-        n = len(self.user_data)
-        hdr = _DATA_HDR.pack(0, self.flags, 16 + n, self.tsn, self.stream_id, self.ssn, self.ppid)
-        return hdr + self.user_data + b"\x00" * _pad(n)
+        return pack_data_chunk(
+            self.tsn, self.stream_id, self.ssn, self.ppid, self.user_data, self.flags
+        )
 
     @classmethod
     def from_body(cls, flags: int, body: bytes) -> Self:
@@ -558,6 +566,7 @@ __all__ = [
     "ShutdownChunk",
     "ShutdownCompleteChunk",
     "UnknownChunk",
+    "pack_data_chunk",
     "parse_chunks",
     "parse_tlvs",
     "serialize_tlvs",

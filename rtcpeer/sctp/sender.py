@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
-from rtcpeer.sctp.chunks import DataChunk, ForwardTsnChunk, SackChunk
+from rtcpeer.sctp.chunks import ForwardTsnChunk, SackChunk, pack_data_chunk
 from rtcpeer.sctp.tsn import MASK32, unwrap
 
 RTO_INITIAL = 1.0
@@ -123,26 +123,22 @@ class Sender:
         frag = self.max_fragment()
         n = len(data)
         pos = 0
+        unordered = 0 if ordered else 4
+        outstanding, unsent, chunks = self._outstanding, self._unsent, msg.chunks
         while True:
             piece = data[pos : pos + frag] if n > frag else data
+            size = len(piece)
             tsn = self.next_tsn
             self.next_tsn += 1
-            end = pos + len(piece) >= n
-            chunk = DataChunk(
-                tsn & MASK32,
-                stream_id,
-                ssn,
-                ppid,
-                piece,
-                unordered=not ordered,
-                beginning=pos == 0,
-                ending=end,
-            )
-            out = _Out(tsn, chunk.serialize(), len(piece), msg)
-            msg.chunks.append(out)
-            self._outstanding[tsn] = out
-            self._unsent.append(out)
-            pos += len(piece)
+            end = pos + size >= n
+            # flags U/B/E (RFC 9260 §3.3.1)
+            flags = unordered | (2 if pos == 0 else 0) | (1 if end else 0)
+            raw = pack_data_chunk(tsn & MASK32, stream_id, ssn, ppid, piece, flags)
+            out = _Out(tsn, raw, size, msg)
+            chunks.append(out)
+            outstanding[tsn] = out
+            unsent.append(out)
+            pos += size
             if end:
                 break
         self.buffered[stream_id] = self.buffered.get(stream_id, 0) + n
