@@ -105,6 +105,7 @@ class AgentConnection(aioice.Connection):
         ice_controlling: bool,
         transport_policy: aioice.TransportPolicy,
         on_data: Callable[[bytes], None],
+        failure_grace: float = 10.0,
     ) -> None:
         super().__init__(
             ice_controlling=ice_controlling,
@@ -118,6 +119,9 @@ class AgentConnection(aioice.Connection):
         self.on_data: Callable[[bytes], None] = on_data
         self.rx_packets = 0
         self.rx_bytes = 0
+        self.failure_grace = failure_grace
+        self._grace: asyncio.TimerHandle | None = None
+        self._grace_over = False
 
     # -- hot path -----------------------------------------------------------------------------
 
@@ -132,10 +136,44 @@ class AgentConnection(aioice.Connection):
         """Disabled: the agent implements RFC 7675 itself (aioice would close on expiry)."""
         return None
 
+    def _prune_components(self) -> None:
+        """Never prune: there is one component (rtcp-mux), and a peer that signalled no
+        candidate at all can still be learned as peer-reflexive from its checks."""
+
+    async def close(self) -> None:
+        if self._grace is not None:
+            self._grace.cancel()
+            self._grace = None
+        await super().close()
+
     def _remote_candidates_expected(self) -> bool:
-        # While local candidates are still being gathered, new pairs may still appear, so the
-        # check list must not be declared failed (RFC 8838 section 8, applied locally).
-        return self.local_gathering or super()._remote_candidates_expected()
+        """Whether new pairs may still appear, so the check list must not fail yet.
+
+        * While local candidates are still being gathered (RFC 8838 section 8, applied
+          locally).
+        * For ``failure_grace`` seconds after both sides ended their candidates: a peer that
+          shares no usable candidate (a browser hiding its addresses behind mDNS names it
+          cannot publish, or whose end-of-candidates overtakes its first check) still reaches
+          us, and its checks create peer-reflexive pairs (RFC 8445 section 7.3.1.3).
+          Browsers wait for those too. aioice consults this both in ``connect()``'s pacing
+          loop and before failing the check list.
+        """
+        if self.local_gathering or super()._remote_candidates_expected():
+            return True
+        if self._grace_over:
+            return False
+        if self._grace is None:
+            self._grace = asyncio.get_running_loop().call_later(
+                self.failure_grace, self._grace_expired
+            )
+        return True
+
+    def _grace_expired(self) -> None:
+        self._grace_over = True
+        if self._closing or self._check_list_done or not self._early_checks_done:
+            return
+        if not self._check_list_maybe_complete():
+            self._check_list_maybe_fail()
 
     # -- local candidates ---------------------------------------------------------------------
 

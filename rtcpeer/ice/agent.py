@@ -28,7 +28,9 @@ State (W3C RTCIceTransportState), as derived here
     pairs once one is nominated) -> ``disconnected`` when nothing (data or a consent response)
     came from the peer for ``disconnected_timeout`` seconds -> back to connected/completed
     when traffic resumes, or ``failed`` after ``consent_timeout`` seconds (RFC 7675 section
-    5.1: 30 s) or when every check failed after end-of-candidates on both sides. ``failed``
+    5.1: 30 s) or when every check failed after end-of-candidates on both sides and
+    ``failure_grace`` seconds (10 s) passed without a check from the peer creating a new
+    (peer-reflexive) pair. ``failed``
     stops sending; ``restart()`` may recover. ``closed`` after ``close()``.
 
 Consent freshness (RFC 7675) is done here, not by aioice (its task is disabled): a Binding
@@ -106,6 +108,7 @@ class IceAgent:
         disconnected_timeout: float = 5.0,
         consent_timeout: float = 30.0,
         retire_delay: float = 2.0,
+        failure_grace: float = 10.0,
         keep_redundant_srflx: bool = False,
     ) -> None:
         urls = parse_servers(servers)  # raises SyntaxError_/InvalidAccessError at once
@@ -128,6 +131,7 @@ class IceAgent:
         self._disconnected_timeout = disconnected_timeout
         self._consent_timeout = consent_timeout
         self._retire_delay = retire_delay
+        self._failure_grace = failure_grace
         self._keep_redundant = keep_redundant_srflx
 
         self.state: IceTransportState = "new"
@@ -335,7 +339,10 @@ class IceAgent:
         if self._generation_count > 0:
             controlling = self._current.conn.ice_controlling
         conn = AgentConnection(
-            ice_controlling=controlling, transport_policy=policy, on_data=self._on_datagram
+            ice_controlling=controlling,
+            transport_policy=policy,
+            on_data=self._on_datagram,
+            failure_grace=self._failure_grace,
         )
         gen = _Generation(self._generation_count, conn)
         self._generation_count += 1

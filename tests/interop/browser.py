@@ -411,6 +411,11 @@ async def chromium_peer(
     flags = list(CHROMIUM_FLAGS)
     if not hide_ips_with_mdns:
         flags.append(MDNS_OFF_FLAG)
+    else:
+        # A granted camera/microphone permission makes Chromium reveal host addresses, so
+        # the real-world mDNS behaviour needs the media flags off and the feature on.
+        flags = [f for f in flags if "media-stream" not in f]
+        flags.append("--enable-features=WebRtcHideLocalIpsWithMdns")
     flags += extra_flags or []
 
     profile = tempfile.mkdtemp(prefix="rtcpeer-chromium-")

@@ -408,3 +408,46 @@ async def test_channel_close_each_side(browser: BrowserPeer, py: PyPeer) -> None
     channel.send("still alive")
     assert await browser.receive("after-close") == "still alive"
     assert py.pc.connectionState == "connected"
+
+
+async def test_browser_hiding_its_addresses(py: PyPeer) -> None:
+    """A browser in its default privacy mode (no camera/microphone permission) hides host
+    addresses behind mDNS names; headless Chromium here cannot publish them and shares no
+    candidate at all. rtcpeer still connects: the browser's checks reach rtcpeer's trickled
+    candidates and rtcpeer learns it as a peer-reflexive candidate (RFC 8445 §7.3.1.3)."""
+    if FACADE_IMPORT_ERROR is not None:
+        raise FACADE_IMPORT_ERROR
+    async with chromium_peer(hide_ips_with_mdns=True) as browser:
+        await browser.create({"iceServers": []})
+        await browser.create_data_channel("hidden", ordered=True)
+        offer = await browser.set_local_description(await browser.create_offer())
+        await py.pc.setRemoteDescription(
+            RTCSessionDescription(sdp=strip_candidates(offer["sdp"]), type="offer")
+        )
+        shared: list[dict[str, Any]] = []
+
+        async def from_browser() -> None:
+            while True:
+                cand = await browser.next_candidate(TIMEOUT)
+                if cand is None:
+                    await py.pc.addIceCandidate(None)
+                    return
+                if cand.get("candidate"):
+                    shared.append(cand)
+                    await py.pc.addIceCandidate(RTCIceCandidate.from_json(cand))
+
+        receiving = asyncio.ensure_future(from_browser())
+        await py.pc.setLocalDescription(await py.pc.createAnswer())
+        await browser.set_remote_description(
+            {"type": "answer", "sdp": strip_candidates(py.pc.localDescription.sdp)}
+        )
+        sending = asyncio.ensure_future(py.send_candidates_to(browser))
+        await browser.wait_channel_open("hidden")
+        await py.wait_open("hidden")
+        await asyncio.wait_for(asyncio.gather(receiving, sending), TIMEOUT)
+        assert not any("10.99.0.1" in c["candidate"] for c in shared), shared
+        stats = await py.pc.getStats()
+        remote = [s for s in stats.values() if s["type"] == "remote-candidate"]
+        assert remote and remote[0]["candidateType"] == "prflx", remote
+        await browser.send("hidden", "still connected")
+        assert await py.receive("hidden") == "still connected"

@@ -13,6 +13,7 @@ FAST = {
     "disconnected_timeout": 0.8,
     "consent_timeout": 2.0,
     "retire_delay": 0.3,
+    "failure_grace": 0.3,
 }
 
 

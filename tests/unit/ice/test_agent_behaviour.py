@@ -188,3 +188,31 @@ async def test_start_needs_remote_credentials_and_closed_agent_rejects_calls() -
     with pytest.raises(InvalidStateError):
         a.agent.gather()
     await a.agent.close()  # idempotent
+
+
+async def test_peer_without_candidates_is_learned_as_peer_reflexive() -> None:
+    """b never gets a's candidates, only end-of-candidates, and it gets it before any
+    check from a (a browser that hides its addresses behind unpublished mDNS names). b must
+    not prune its component nor fail: a's checks create a peer-reflexive pair on b."""
+    a = Peer("a", controlling=True, **FAST)
+    b = Peer("b", controlling=False, **{**FAST, "failure_grace": 3.0})
+    b.other = a  # b's candidates reach a; a's never reach b
+    a.agent.set_remote_credentials(b.agent.local_ufrag, b.agent.local_pwd)
+    b.agent.set_remote_credentials(a.agent.local_ufrag, a.agent.local_pwd)
+    b.agent.add_remote_candidate(None)
+    b.agent.gather()
+    b.agent.start()
+    await asyncio.sleep(0.5)  # b has nothing to check: within its grace it must not fail
+    assert b.agent.state == "checking"
+    a.agent.gather()
+    a.agent.start()
+    await wait_until(lambda: b.agent.state in ("connected", "completed"), timeout=5)
+    await wait_until(lambda: a.agent.state in ("connected", "completed"), timeout=5)
+    pair = b.agent.selected_pair
+    assert pair is not None and pair[1].type == "prflx"
+    a.agent.send(b"hello")
+    await wait_until(lambda: b"hello" in b.datagrams)
+    b.agent.send(b"back")
+    await wait_until(lambda: b"back" in a.datagrams)
+    await a.agent.close()
+    await b.agent.close()
