@@ -264,9 +264,7 @@ class RTCPeerConnection(EventEmitter):
         async def op() -> None:
             kind = description.type if description is not None else self._implicit_type()
             if kind == "rollback":
-                self._transition("local", "rollback")
-                self._local_pending = None
-                self._emit_signaling()
+                self._rollback_local()
                 return
             local = self._local_for(kind, description)
             self._transition("local", kind)
@@ -368,6 +366,10 @@ class RTCPeerConnection(EventEmitter):
                 self._remote_pending = None
                 self._emit_signaling()
                 return
+            if desc.type == "offer" and self._signaling_state == "have-local-offer":
+                # Glare: a remote offer rolls our offer back first (W3C §4.4.1.5, the
+                # "implicit rollback" that perfect negotiation's polite peer relies on).
+                self._rollback_local()
             offer = self._local_pending if desc.type in ("answer", "pranswer") else None
             remote = neg.parse_remote(desc.sdp, desc.type, offer)
             self._transition("remote", desc.type)
@@ -392,6 +394,13 @@ class RTCPeerConnection(EventEmitter):
                 self._apply_negotiation()
 
         await self._chain(op)
+
+    def _rollback_local(self) -> None:
+        self._transition("local", "rollback")
+        self._local_pending = None
+        if self._agent is not None and self._remote_current is None:
+            self._agent.set_controlling(False)  # we will answer: the offerer controls ICE
+        self._emit_signaling()
 
     def _transition(self, side: Literal["local", "remote"], kind: str) -> None:
         operation = "set-local" if side == "local" else "set-remote"

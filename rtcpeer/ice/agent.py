@@ -269,6 +269,16 @@ class IceAgent:
             return
         self._spawn(self._add_remote(gen, candidate.to_aioice()))
 
+    def set_controlling(self, controlling: bool) -> None:
+        """Change the ICE role before checks start (an offer rolled back, RFC 8445 §6.1.1);
+        afterwards role conflicts are repaired by the checks themselves (§7.3.1.1)."""
+        if self._started:
+            return
+        self._controlling = controlling
+        for gen in (self._current, self._pending):
+            if gen is not None:
+                gen.conn.ice_controlling = controlling
+
     def start(self) -> None:
         """Begin connectivity checks (remote credentials must be known)."""
         self._check_open()
