@@ -48,6 +48,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Coroutine
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -142,15 +143,22 @@ class PipeLink(Link):
             self.loop.remove_reader(self.conn.fileno())
 
 
-async def pump(stack: str, pc: Any, link: Link, app: asyncio.Queue[Msg]) -> None:
-    """Apply signaling messages to ``pc`` (answering offers); pass the rest to ``app``."""
+def pump(stack: str, pc: Any, link: Link, app: asyncio.Queue[Msg]) -> Coroutine[Any, Any, None]:
+    """Apply signaling messages to ``pc`` (answering offers); pass the rest to ``app``.
+
+    Trickle (rtcpeer) is set up before the first await: rtcpeer, like aiortc, waits for
+    gathering to complete in setLocalDescription when nobody listens to ``icecandidate``.
+    """
     if stack == "rtcpeer":
 
         def on_candidate(candidate: Any) -> None:
             link.send(("cand", candidate.toJSON() if candidate is not None else None))
 
         pc.on("icecandidate", on_candidate)
+    return _pump_loop(stack, pc, link, app)
 
+
+async def _pump_loop(stack: str, pc: Any, link: Link, app: asyncio.Queue[Msg]) -> None:
     while True:
         msg = await link.inbox.get()
         if msg[0] == "sdp":
