@@ -106,6 +106,7 @@ class AgentConnection(aioice.Connection):
         transport_policy: aioice.TransportPolicy,
         on_data: Callable[[bytes], None],
         failure_grace: float = 10.0,
+        on_completed: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(
             ice_controlling=ice_controlling,
@@ -120,6 +121,7 @@ class AgentConnection(aioice.Connection):
         self.rx_packets = 0
         self.rx_bytes = 0
         self.failure_grace = failure_grace
+        self.on_completed = on_completed
         self._grace: asyncio.TimerHandle | None = None
         self._grace_over = False
 
@@ -135,6 +137,29 @@ class AgentConnection(aioice.Connection):
     async def query_consent(self) -> None:
         """Disabled: the agent implements RFC 7675 itself (aioice would close on expiry)."""
         return None
+
+    def _check_list_maybe_complete(self) -> bool:
+        """aioice's completion, reported at once: ``connect()`` itself only returns at the
+        next tick of its 20 ms pacing loop, which would delay "connected" by up to 20 ms."""
+        was_done = self._check_list_done
+        complete: bool = super()._check_list_maybe_complete()
+        if complete and not was_done and self.on_completed is not None:
+            self.on_completed()
+        return complete
+
+    def _add_remote_candidate(self, remote_candidate: aioice.Candidate, network_host: str) -> None:
+        super()._add_remote_candidate(remote_candidate, network_host)
+        self._kick()
+
+    def _kick(self) -> None:
+        """Check a newly formed pair now rather than at the next 20 ms pacing tick, when no
+        check is in flight (the pacing of RFC 8445 §6.1.4.2 spaces checks out; it does not
+        ask to wait before the first one)."""
+        if self._closing or self._check_list_done or not self._early_checks_done:
+            return
+        in_flight = CandidatePair.State.IN_PROGRESS
+        if not any(p.state == in_flight for p in self._check_list):
+            self._check_periodic()
 
     def _prune_components(self) -> None:
         """Never prune: there is one component (rtcp-mux), and a peer that signalled no
@@ -192,6 +217,7 @@ class AgentConnection(aioice.Connection):
                 added = True
         if added:
             self.sort_check_list()
+            self._kick()
 
     def add_local_candidate(self, candidate: aioice.Candidate) -> None:
         """Register a candidate without its own socket (server-reflexive)."""

@@ -355,6 +355,7 @@ class IceAgent:
             failure_grace=self._failure_grace,
         )
         gen = _Generation(self._generation_count, conn)
+        conn.on_completed = lambda: self._nominated(gen)
         self._generation_count += 1
         return gen
 
@@ -473,8 +474,12 @@ class IceAgent:
             if self._selected is None and all(g.failed for g in live if g.connect_task):
                 self._fail()
             return
+        self._nominated(gen)
+
+    def _nominated(self, gen: _Generation) -> None:
+        """The generation's check list completed with a nominated pair: use it."""
         pair = gen.conn.selected
-        if pair is None or self.state == "closed":
+        if pair is None or self.state == "closed" or gen.nominated:
             return
         gen.nominated = True
         if gen is self._pending:
