@@ -8,11 +8,12 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\n== %s\n' "$*"; }
 
-log "system packages (chromium, coturn, redis-server, iproute2)"
+log "system packages (chromium, coturn, redis-server, janus, iproute2)"
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
 command -v turnserver >/dev/null 2>&1 || need+=(coturn)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v janus >/dev/null 2>&1 || need+=(janus)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 if ((${#need[@]})); then
@@ -21,7 +22,7 @@ if ((${#need[@]})); then
     apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 # coturn's package may start a system service; the tests start their own servers.
-systemctl stop coturn redis-server >/dev/null 2>&1 || true
+systemctl stop coturn redis-server janus >/dev/null 2>&1 || true
 
 log "python environment (.venv)"
 python3 -m venv .venv
