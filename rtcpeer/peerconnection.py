@@ -408,6 +408,11 @@ class RTCPeerConnection(EventEmitter):
 
     def _emit_signaling(self) -> None:
         self.emit("signalingstatechange")
+        if self._signaling_state == "stable" and self._negotiation_needed():
+            # Back in stable with work left (a channel created mid-negotiation, an answer
+            # without a data section, a rolled-back offer, restartIce): fire again
+            # (W3C webrtc-pc, "update the negotiation-needed flag").
+            self._queue_negotiation_needed()
 
     # ---- ICE ---------------------------------------------------------------------------------
 
@@ -615,6 +620,11 @@ class RTCPeerConnection(EventEmitter):
             self._queue_negotiation_needed()
         return channel
 
+    def _negotiation_needed(self) -> bool:
+        if self._restart_requested:
+            return True
+        return bool(self._channels) and not self._has_data_section()
+
     def _has_data_section(self) -> bool:
         return any(
             d is not None and d.data_mid is not None
@@ -632,7 +642,8 @@ class RTCPeerConnection(EventEmitter):
 
         def fire() -> None:
             self._negotiation_needed_queued = False
-            if not self._closed and self._signaling_state == "stable":
+            stable = not self._closed and self._signaling_state == "stable"
+            if stable and self._negotiation_needed():
                 self.emit("negotiationneeded")
 
         loop.call_soon(fire)
