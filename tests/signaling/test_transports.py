@@ -15,20 +15,17 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from rtc_exchange import ExchangeResult, check_pair, run_peer
-from websockets.asyncio.server import Server, ServerConnection, serve
+from server_fixtures import mint, running_server
 
 from signaling import (
     Bye,
     EndOfCandidates,
     Error,
-    Join,
-    Joined,
     JoinRefused,
     Offer,
     PeerInfo,
@@ -373,117 +370,73 @@ async def test_stdio_real_stdin_stdout_between_two_processes() -> None:
 # --------------------------------------------------------------------------- WebSocket
 
 
-class MiniRelay:
-    """A minimal room server for the client tests: join -> joined (+ presence), relay by
-    ``to`` with ``from`` stamped, ``unknown-peer`` errors, token "bad" -> bad-token."""
-
-    def __init__(self) -> None:
-        self.rooms: dict[str, dict[str, tuple[ServerConnection, str | None]]] = {}
-        self.ids = itertools.count(1)
-        self.server: Server | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        port = next(iter(self.server.sockets)).getsockname()[1]
-        return f"ws://127.0.0.1:{port}/"
-
-    async def broadcast(self, room: str, frame: str, *, skip: str) -> None:
-        for pid, (ws, _) in list(self.rooms.get(room, {}).items()):
-            if pid != skip:
-                await ws.send(frame)
-
-    async def handler(self, ws: ServerConnection) -> None:
-        join = decode(await ws.recv())
-        assert isinstance(join, Join)
-        if join.token == "bad":
-            await ws.send(encode(Error("bad-token", "token signature does not match")))
-            await ws.close()
-            return
-        pid = f"p{next(self.ids)}"
-        members = self.rooms.setdefault(join.room, {})
-        peers = tuple(PeerInfo(i, name) for i, (_, name) in members.items())
-        await ws.send(encode(Joined(join.room, pid, peers)))
-        await self.broadcast(join.room, encode(PeerJoined(pid, join.name)), skip=pid)
-        members[pid] = (ws, join.name)
-        try:
-            async for frame in ws:
-                message = decode(frame)
-                to = getattr(message, "to", None)
-                stamped = encode(replace(message, sender=pid))  # type: ignore[arg-type]
-                if to is None:
-                    await self.broadcast(join.room, stamped, skip=pid)
-                elif to in members:
-                    await members[to][0].send(stamped)
-                else:
-                    await ws.send(encode(Error("unknown-peer", f"no participant {to}")))
-        finally:
-            del members[pid]
-            await self.broadcast(join.room, encode(PeerLeft(pid)), skip=pid)
-
-
-@pytest.fixture
-async def relay() -> AsyncIterator[MiniRelay]:
-    mini = MiniRelay()
-    async with serve(mini.handler, "127.0.0.1", 0) as server:
-        mini.server = server
-        yield mini
-
-
 def ws_client(url: str, name: str, token: str | None = None) -> WebSocketTransport:
-    return WebSocketTransport(url, "r1", token=token, name=name, proxy=None)
+    return WebSocketTransport(url, "r1", token=token or mint("r1"), name=name, proxy=None)
 
 
-async def test_websocket_carries_rtc_exchange_through_a_room(relay: MiniRelay) -> None:
-    alice = ws_client(relay.url, "alice")
-    bob = ws_client(relay.url, "bob")
-    async with alice, bob:  # alice joins first, so bob sees her in peers
-        assert alice.peers == ()
-        assert bob.peers == (PeerInfo(alice.id or "", "alice"),)
-        offerer, answerer = await asyncio.gather(
-            run_peer(bob, offerer=True, label="bob", to=alice.id),
-            run_peer(alice, offerer=False, label="alice"),
-        )
-        check_pair(offerer, answerer)
-        assert answerer.remote_id == bob.id  # learnt from the offer's "from"
-        assert answerer.received["peer-joined"] == 1  # presence passes through receive()
-        assert alice.peers == (PeerInfo(bob.id or "", "bob"),)
+async def test_websocket_carries_rtc_exchange_through_the_room_server(tmp_path: Path) -> None:
+    with running_server(tmp_path) as server:
+        alice = ws_client(server.ws_url, "alice")
+        bob = ws_client(server.ws_url, "bob")
+        async with alice, bob:  # alice joins first, so bob sees her in peers
+            assert alice.peers == ()
+            assert alice.id is not None and bob.id is not None and alice.id != bob.id
+            assert bob.peers == (PeerInfo(alice.id, "alice"),)
+            offerer, answerer = await asyncio.gather(
+                run_peer(bob, offerer=True, label="bob", to=alice.id),
+                run_peer(alice, offerer=False, label="alice"),
+            )
+            check_pair(offerer, answerer)
+            assert answerer.remote_id == bob.id  # learnt from the offer's "from"
+            assert answerer.received["peer-joined"] == 1  # presence passes through receive()
+            assert alice.peers == (PeerInfo(bob.id, "bob"),)
 
 
-async def test_websocket_presence_and_error_frames(relay: MiniRelay) -> None:
-    async with ws_client(relay.url, "alice") as alice:
-        bob = ws_client(relay.url, "bob")
-        await bob.connect()
-        assert await bounded(alice.receive()) == PeerJoined(bob.id or "", "bob")
-        await bob.send(Bye(to="nobody"))
-        assert await bounded(bob.receive()) == Error("unknown-peer", "no participant nobody")
-        await bob.send(Bye())  # broadcast
-        assert await bounded(alice.receive()) == Bye(sender=bob.id)
-        await bob.close()
-        assert await bounded(alice.receive()) == PeerLeft(bob.id or "")
-        assert alice.peers == ()
-        with pytest.raises(TransportClosed):
-            await bob.send(Bye())
+async def test_websocket_presence_and_error_frames(tmp_path: Path) -> None:
+    with running_server(tmp_path) as server:
+        async with ws_client(server.ws_url, "alice") as alice:
+            bob = ws_client(server.ws_url, "bob")
+            await bob.connect()
+            assert bob.id is not None
+            assert await bounded(alice.receive()) == PeerJoined(bob.id, "bob")
+            await bob.send(Bye(to="nobody"))
+            error = await bounded(bob.receive())  # an error frame is a message, not a raise
+            assert isinstance(error, Error) and error.code == "unknown-peer"
+            await bob.send(Bye())  # broadcast
+            assert await bounded(alice.receive()) == Bye(sender=bob.id)
+            await bob.close()
+            assert await bounded(alice.receive()) == PeerLeft(bob.id)
+            assert alice.peers == ()
+            with pytest.raises(TransportClosed):
+                await bob.send(Bye())
 
 
-async def test_websocket_join_refused(relay: MiniRelay) -> None:
-    transport = ws_client(relay.url, "mallory", token="bad")
-    with pytest.raises(JoinRefused) as info:
-        await bounded(transport.connect())
-    assert (info.value.code, info.value.message) == ("bad-token", "token signature does not match")
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [("forged.token", "bad-token"), (mint("other-room"), "wrong-room"), (None, "bad-token")],
+)
+async def test_websocket_join_refused(tmp_path: Path, token: str | None, code: str) -> None:
+    with running_server(tmp_path) as server:
+        transport = WebSocketTransport(server.ws_url, "r1", token=token, name="m", proxy=None)
+        with pytest.raises(JoinRefused) as info:
+            await bounded(transport.connect())
+        assert info.value.code == code
+        assert info.value.message
 
 
 async def test_websocket_connection_failure_is_transport_closed() -> None:
     async with await tcp_listen() as listener:
         port = listener.port
     with pytest.raises(TransportClosed, match="cannot connect"):
-        await bounded(ws_client(f"ws://127.0.0.1:{port}/", "x").connect())
+        await bounded(ws_client(f"ws://127.0.0.1:{port}/ws", "x").connect())
 
 
-async def test_websocket_server_going_away_ends_iteration(relay: MiniRelay) -> None:
-    alice = ws_client(relay.url, "alice")
-    await alice.connect()
-    assert relay.server is not None
-    relay.server.close()  # closes every connection
-    assert [m async for m in alice] == []
-    await alice.close()
+async def test_websocket_server_going_away_ends_iteration(tmp_path: Path) -> None:
+    with running_server(tmp_path) as server:
+        alice = ws_client(server.ws_url, "alice")
+        await alice.connect()
+        server.stop()
+        assert [m async for m in alice] == []
+        with pytest.raises(TransportClosed):
+            await alice.receive()
+        await alice.close()
