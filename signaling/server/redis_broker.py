@@ -272,6 +272,7 @@ class RedisBroker:
                 async for message in self._pubsub.listen():
                     if message.get("type") == "message":
                         self._dispatch(message["data"])
+                await asyncio.sleep(self.heartbeat_interval)  # not subscribed (yet/any more)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
