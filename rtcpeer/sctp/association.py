@@ -13,7 +13,23 @@ State machine (RFC 9260 §4), one handler per chunk type in ``_HANDLERS``:
     shutdown-sent --SHUTDOWN--> shutdown-ack-sent (simultaneous shutdown)
     any --ABORT sent/received, Max.Retrans exceeded--> closed          (§9.1, §8.1)
 
-Data path in :mod:`sender` and :mod:`receiver`; RE-CONFIG in :mod:`stream_reset`.
+Data path in :mod:`sender` and :mod:`receiver`; RE-CONFIG in :mod:`stream_reset`; path MTU
+discovery (RFC 8899) in :mod:`plpmtud`.
+
+PLPMTUD integration: ``mtu`` is BASE_PLPMTU (the packet size that is safe on any path). Once
+established, probes (HEARTBEAT + PAD, never bundled with DATA) are handed out by
+:meth:`Association.probe_datagrams_to_send`, separately from :meth:`datagrams_to_send`, so that
+the driver can send them with the Don't-Fragment behaviour. When PLPMTU rises, new messages are
+fragmented and packets bundled to the new size; chunks already fragmented keep their size.
+Black hole (RFC 8899 §4.3): a T3-rtx expiry while PLPMTU > BASE with data sent in packets
+larger than BASE still unacknowledged drops PLPMTU to BASE and searches again. A chunk larger
+than the current PLPMTU (fragmented before PLPMTU dropped) is still sent, alone in its packet
+(RFC 9260 §7.3 lets such packets be IP-fragmented); :attr:`Association.oversize_pending` tells
+the caller that the last batch holds such a packet, so it can send the batch fragmentable.
+Each endpoint announces in INIT/INIT-ACK the largest SCTP packet it reads (rtcpeer's own
+parameter ``0xBF52``; others skip it silently), and PLPMTUD never probes above the peer's value
+(a peer that announced nothing: ``unannounced_max_plpmtu``, default BASE); see
+:mod:`rtcpeer.sctp.plpmtud` for why.
 """
 
 from __future__ import annotations
@@ -23,7 +39,7 @@ import hmac
 import random
 import struct
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rtcpeer.errors import LocalProtocolError
@@ -36,6 +52,7 @@ from rtcpeer.sctp.events import (
     Event,
 )
 from rtcpeer.sctp.packet import COMMON_HEADER_SIZE, ChecksumError, parse_packet, serialize_packet
+from rtcpeer.sctp.plpmtud import MAX_PLPMTU, PROBE_TIMER, Plpmtud
 from rtcpeer.sctp.receiver import Receiver
 from rtcpeer.sctp.sender import RTO_INITIAL, RTO_MAX, Sender
 from rtcpeer.sctp.stream_reset import StreamReset
@@ -44,7 +61,10 @@ LOCAL_RWND = 1 << 20
 MAX_INIT_RETRANS = 8
 COOKIE_LIFETIME = 60.0
 DELAYED_SACK = 0.2
-_COOKIE = struct.Struct("!IIIIIHHdB")
+# The largest SCTP packet we read (one DTLS record: plaintext <= 2^14), announced in INIT and
+# INIT-ACK so that the peer's PLPMTUD may probe up to it.
+LOCAL_MAX_PACKET = 16384
+_COOKIE = struct.Struct("!IIIIIHHdBI")
 _EXTENSIONS = bytes([ch.ForwardTsnChunk.type, ch.ReconfigChunk.type])
 _EXT_FWD, _EXT_RECONF = 1, 2
 
@@ -65,6 +85,12 @@ class Association:
         local_max_message_size: int = 262144,
         local_rwnd: int = LOCAL_RWND,
         mtu: int = 1200,
+        plpmtud: bool = True,
+        max_plpmtu: int = MAX_PLPMTU,
+        plpmtud_candidates: Sequence[int] | None = None,
+        probe_timer: float = PROBE_TIMER,
+        unannounced_max_plpmtu: int | None = None,
+        local_max_packet: int = LOCAL_MAX_PACKET,
     ) -> None:
         self.local_port = local_port
         self.remote_port = remote_port
@@ -112,6 +138,28 @@ class Association:
         self.receiver: Receiver | None = None
         self.reset: StreamReset | None = None
         self._terminated = False
+        self.plpmtud: Plpmtud | None = None
+        if plpmtud:
+            self.plpmtud = Plpmtud(
+                mtu,
+                max_plpmtu=max_plpmtu,
+                candidates=plpmtud_candidates,
+                probe_timer=probe_timer,
+                rng=self._rng,
+                stats=self.stats,
+            )
+            self._limit = self.plpmtud.plpmtu
+        else:
+            self._limit = mtu
+            self.stats["plpmtu"] = mtu
+        # PLPMTUD never probes above what the peer announced it reads; a peer that did not
+        # announce is probed up to this (default: BASE, i.e. no probing at all).
+        self.unannounced_max_plpmtu = (
+            mtu if unannounced_max_plpmtu is None else unannounced_max_plpmtu
+        )
+        self.local_max_packet = local_max_packet
+        self._big_high = -1  # highest TSN assigned when a packet > BASE carried DATA
+        self.oversize_pending = False
 
     # -- user calls ------------------------------------------------------------------
     def connect(self, now: float) -> None:
@@ -157,6 +205,30 @@ class Association:
             raise LocalProtocolError(f"stream {stream_id} is being reset")
         expiry = None if max_lifetime_ms is None else now + max_lifetime_ms / 1000
         self.sender.queue(stream_id, ppid, data, ordered, max_retransmits, expiry)
+
+    @property
+    def plpmtu(self) -> int:
+        """The largest SCTP packet this association builds now (RFC 8899 PLPMTU)."""
+        return self._limit
+
+    def reset_path(self, now: float) -> None:
+        """The path changed (RFC 8899 §4.3): back to BASE and search again."""
+        if self.plpmtud is not None:
+            self.plpmtud.reset_path(now)
+            if self.state in _DATA_STATES:
+                self.plpmtud.start()
+            self._apply_plpmtu()
+
+    def plpmtud_unavailable(self) -> None:
+        """Probes cannot be sent with Don't-Fragment on this path: stay at BASE."""
+        if self.plpmtud is not None:
+            self.plpmtud.disable()
+            self._apply_plpmtu()
+
+    def probe_too_big(self, now: float) -> None:
+        """The probe just handed out is larger than the local interface allows."""
+        if self.plpmtud is not None:
+            self.plpmtud.on_too_big(now)
 
     def buffered_amount(self, stream_id: int) -> int:
         return 0 if self.sender is None else self.sender.buffered.get(stream_id, 0)
@@ -214,6 +286,9 @@ class Association:
             timers.append((self._sack_deadline, "sctp.delayed-sack"))
         if self.reset is not None:
             timers.append((self.reset.deadline, "sctp.reconfig"))
+        pl = self.plpmtud
+        if pl is not None and pl.deadline is not None:
+            timers.append((pl.deadline, pl.reason or "sctp.plpmtud-probe"))
         return timers
 
     def handle_timer(self, now: float) -> None:
@@ -230,6 +305,7 @@ class Association:
         s = self.sender
         if s is not None and s.t3_deadline is not None and now >= s.t3_deadline:
             s.t3_deadline = None
+            self._check_black_hole(now)
             s.on_t3(now)
         if self._sack_deadline is not None and now >= self._sack_deadline:
             self._sack_deadline = None
@@ -238,6 +314,23 @@ class Association:
         deadline = None if self.reset is None else self.reset.deadline
         if self.reset is not None and deadline is not None and now >= deadline:
             self.reset.on_timer(now)
+        pl = self.plpmtud
+        if pl is not None and pl.deadline is not None and now >= pl.deadline:
+            pl.handle_timer(now)
+
+    def _check_black_hole(self, now: float) -> None:
+        """RFC 8899 §4.3: T3 with DATA from packets larger than BASE still unacknowledged."""
+        pl, s = self.plpmtud, self.sender
+        if pl is None or s is None or self._limit <= pl.base or self._big_high <= s.cum_ack:
+            return
+        if pl.black_hole(now):
+            self._apply_plpmtu()
+
+    def _apply_plpmtu(self) -> None:
+        if self.plpmtud is not None:
+            self._limit = self.plpmtud.plpmtu
+        if self.sender is not None:
+            self.sender.mtu = self._limit
 
     def _on_t1(self, now: float) -> None:
         """T1-init / T1-cookie expiry (RFC 9260 §5.1 C, §6.3.3 analogue)."""
@@ -337,10 +430,13 @@ class Association:
 
     # -- handshake handlers (RFC 9260 §5) -----------------------------------------------
     def _init_params(self) -> list[ch.Tlv]:
-        return [
+        params: list[ch.Tlv] = [
             (ch.PARAM_SUPPORTED_EXTENSIONS, _EXTENSIONS),
             (ch.PARAM_FORWARD_TSN_SUPPORTED, b""),
         ]
+        if self.local_max_packet:
+            params.append((ch.PARAM_RECEIVE_PACKET_MAX, struct.pack("!I", self.local_max_packet)))
+        return params
 
     def _on_init(self, chunk: ch.InitChunk, now: float) -> bool:
         if chunk.initiate_tag == 0 or chunk.outbound_streams == 0 or chunk.inbound_streams == 0:
@@ -378,6 +474,7 @@ class Association:
             chunk.outbound_streams,
             chunk.inbound_streams,
             _features(chunk.params),
+            _peer_max_packet(chunk.params),
         )
         self._cookie_chunk = ch.CookieEchoChunk(cookie).serialize()
         self._raw.append(self._packet(self.peer_tag, [self._cookie_chunk]))
@@ -400,6 +497,7 @@ class Association:
             init.inbound_streams,
             now,
             features,
+            _peer_max_packet(init.params),
         )
         return body + hmac.new(self._secret, body, hashlib.sha256).digest()
 
@@ -413,7 +511,7 @@ class Association:
         if not hmac.compare_digest(mac, hmac.new(self._secret, body, hashlib.sha256).digest()):
             self.stats["dropped"] += 1
             return False
-        tag, ptag, itsn, pitsn, prwnd, pos, pis, t, features = _COOKIE.unpack(body)
+        tag, ptag, itsn, pitsn, prwnd, pos, pis, t, features, peer_max = _COOKIE.unpack(body)
         if now - t > COOKIE_LIFETIME:
             self.stats["dropped"] += 1  # stale cookie (§5.1.5); error cause omitted
             return False
@@ -428,7 +526,7 @@ class Association:
             return False
         self.local_tag, self.peer_tag, self._local_itsn = tag, ptag, itsn
         if self.sender is None:
-            self._setup(pitsn, prwnd, pos, pis, features)
+            self._setup(pitsn, prwnd, pos, pis, features, peer_max)
         self._control.append(ch.CookieAckChunk().serialize())
         self._established()
         return True
@@ -438,12 +536,17 @@ class Association:
             self._established()
         return True
 
-    def _setup(self, peer_itsn: int, peer_rwnd: int, pos: int, pis: int, features: int) -> None:
+    def _setup(
+        self, peer_itsn: int, peer_rwnd: int, pos: int, pis: int, features: int, peer_max: int
+    ) -> None:
         """Create the data path once the peer's INIT parameters are known."""
+        if self.plpmtud is not None:
+            # Probe no larger than the peer says it reads (see the module docstring).
+            self.plpmtud.limit_max(peer_max or self.unannounced_max_plpmtu)
         self.outbound_streams = min(self.max_outbound_streams, pis)
         self.inbound_streams = min(self.max_inbound_streams, pos)
         self.peer_features = features
-        self.sender = Sender(self._local_itsn, peer_rwnd, self.mtu)
+        self.sender = Sender(self._local_itsn, peer_rwnd, self._limit)
         self.sender.on_failure = self._abort_locally
         self.receiver = Receiver(peer_itsn, self.local_rwnd, self._deliver)
         self.reset = StreamReset(self, self._local_itsn, peer_itsn)
@@ -452,6 +555,8 @@ class Association:
         self.state = "established"
         self._t1 = None
         self._init_chunk = self._cookie_chunk = None
+        if self.plpmtud is not None:
+            self.plpmtud.start()
         self._events.append(AssociationEstablished())
 
     def _deliver(self, stream_id: int, ppid: int, data: bytes) -> None:
@@ -502,6 +607,15 @@ class Association:
 
     def _on_heartbeat(self, chunk: ch.HeartbeatChunk, now: float) -> bool:
         self._control.append(ch.HeartbeatAckChunk(chunk.params).serialize())
+        return True
+
+    def _on_heartbeat_ack(self, chunk: ch.HeartbeatAckChunk, now: float) -> bool:
+        pl = self.plpmtud
+        if pl is None or self.state not in _DATA_STATES:
+            return True
+        for typ, info in chunk.params:
+            if typ == ch.PARAM_HEARTBEAT_INFO and pl.on_ack(info, now):
+                self._apply_plpmtu()
         return True
 
     def _on_ignore(self, chunk: ch.Chunk, now: float) -> bool:
@@ -614,7 +728,9 @@ class Association:
             self._check_shutdown(now)
 
     def _bundle(self, control: list[bytes], now: float) -> list[bytes]:
-        budget_total = self.mtu - COMMON_HEADER_SIZE
+        limit = self._limit
+        budget_total = limit - COMMON_HEADER_SIZE
+        base = limit if self.plpmtud is None else self.plpmtud.base
         packets: list[bytes] = []
         sender = self.sender if self.state in _SEND_STATES else None
         pending = list(control)
@@ -625,11 +741,35 @@ class Association:
                 c = pending.pop(0)
                 parts.append(c)
                 budget -= len(c)
+            n_control = len(parts)
             if sender is not None and not pending and budget > 16:
-                parts += sender.next_chunks(now, budget)
+                parts += sender.next_chunks(now, budget, alone=not parts)
             if not parts:
                 return packets
-            packets.append(self._packet(self.peer_tag, parts))
+            packet = self._packet(self.peer_tag, parts)
+            if len(packet) > base and len(parts) > n_control and sender is not None:
+                self._big_high = sender.next_tsn - 1
+                if len(packet) > limit:
+                    self.oversize_pending = True
+            packets.append(packet)
+
+    def probe_datagrams_to_send(self, now: float) -> list[bytes]:
+        """The PLPMTUD probe packet due now, if any (RFC 8899 §6.2: HEARTBEAT + PAD).
+
+        Send it with the Don't-Fragment behaviour; its timer starts now. A probe is never
+        bundled with DATA and is never retransmitted as such (a lost probe is a new probe).
+        """
+        pl = self.plpmtud
+        if pl is None or self.sender is None or self.state not in _SEND_STATES:
+            return []
+        probe = pl.next_probe(now, self.sender.rto)
+        if probe is None:
+            return []
+        size, info = probe
+        hb = ch.HeartbeatChunk([(ch.PARAM_HEARTBEAT_INFO, info)]).serialize()
+        pad = ch.PadChunk(size - COMMON_HEADER_SIZE - len(hb) - 4).serialize()
+        self.stats["packets_sent"] += 1
+        return [self._packet(self.peer_tag, [hb, pad])]
 
     def _emit_buffered(self) -> None:
         s = self.sender
@@ -652,6 +792,15 @@ _DATA_STATES = frozenset(
 _SEND_STATES = frozenset(("established", "shutdown-pending", "shutdown-received"))
 
 
+def _peer_max_packet(params: list[ch.Tlv]) -> int:
+    """The largest SCTP packet the peer says it reads (0: not announced)."""
+    for typ, value in params:
+        if typ == ch.PARAM_RECEIVE_PACKET_MAX and len(value) == 4:
+            size: int = struct.unpack("!I", value)[0]
+            return size
+    return 0
+
+
 def _features(params: list[ch.Tlv]) -> int:
     features = 0
     for typ, value in params:
@@ -670,6 +819,7 @@ _KNOWN_PARAMS = frozenset(
         ch.PARAM_SUPPORTED_EXTENSIONS,
         ch.PARAM_FORWARD_TSN_SUPPORTED,
         ch.PARAM_STATE_COOKIE,
+        ch.PARAM_RECEIVE_PACKET_MAX,
         5,
         6,
         9,
@@ -695,7 +845,7 @@ _HANDLERS: dict[type[ch.Chunk], Handler] = {
     ch.InitAckChunk: Association._on_init_ack,
     ch.SackChunk: Association._on_sack,
     ch.HeartbeatChunk: Association._on_heartbeat,
-    ch.HeartbeatAckChunk: Association._on_ignore,
+    ch.HeartbeatAckChunk: Association._on_heartbeat_ack,
     ch.AbortChunk: Association._on_abort,
     ch.ShutdownChunk: Association._on_shutdown,
     ch.ShutdownAckChunk: Association._on_shutdown_ack,
@@ -705,4 +855,5 @@ _HANDLERS: dict[type[ch.Chunk], Handler] = {
     ch.ShutdownCompleteChunk: Association._on_shutdown_complete,
     ch.ForwardTsnChunk: Association._on_forward_tsn,
     ch.ReconfigChunk: Association._on_reconfig,
+    ch.PadChunk: Association._on_ignore,
 }

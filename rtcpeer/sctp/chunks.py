@@ -30,6 +30,10 @@ PARAM_STATE_COOKIE = 7
 PARAM_UNRECOGNIZED = 8
 PARAM_SUPPORTED_EXTENSIONS = 0x8008
 PARAM_FORWARD_TSN_SUPPORTED = 0xC000
+# rtcpeer's "Receive Packet Max" (u32: the largest SCTP packet this endpoint reads). Not an
+# IANA-assigned type: the upper bits 10 make every other implementation skip it silently
+# (RFC 9260 §3.2.1), so it only ever means something between two rtcpeer endpoints.
+PARAM_RECEIVE_PACKET_MAX = 0xBF52
 # Error cause codes (RFC 9260 §3.3.10)
 CAUSE_UNRECOGNIZED_CHUNK = 6
 CAUSE_PROTOCOL_VIOLATION = 13
@@ -349,6 +353,25 @@ class ForwardTsnChunk(Chunk):
 
 
 @dataclass(slots=True)
+class PadChunk(Chunk):
+    """PAD (RFC 4820 §3): ``length`` bytes of padding, ignored by the receiver.
+
+    Type 0x84: its upper bits ``10`` tell an endpoint that does not know it to skip it
+    silently and go on with the packet (RFC 9260 §3.2). Used to size PLPMTUD probes.
+    """
+
+    type: ClassVar[int] = 0x84
+    length: int = 0
+
+    def body(self) -> bytes:
+        return bytes(self.length)
+
+    @classmethod
+    def from_body(cls, flags: int, body: bytes) -> Self:
+        return cls(len(body))
+
+
+@dataclass(slots=True)
 class UnknownChunk(Chunk):
     """A chunk type this implementation does not know; kept raw (RFC 9260 §3.2)."""
 
@@ -502,6 +525,7 @@ CHUNK_CLASSES: dict[int, type[Chunk]] = {
         ShutdownCompleteChunk,
         ForwardTsnChunk,
         ReconfigChunk,
+        PadChunk,
     )
 }
 
@@ -559,6 +583,7 @@ __all__ = [
     "InitAckChunk",
     "InitChunk",
     "OutgoingSsnResetRequest",
+    "PadChunk",
     "ReconfigChunk",
     "ReconfigResponse",
     "SackChunk",

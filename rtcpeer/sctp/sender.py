@@ -175,8 +175,12 @@ class Sender:
         if self.t3_deadline is None:
             self.t3_deadline = now + self.rto
 
-    def next_chunks(self, now: float, budget: int) -> list[bytes]:
-        """Chunks for one packet of at most ``budget`` bytes: retransmissions, then new data."""
+    def next_chunks(self, now: float, budget: int, alone: bool = False) -> list[bytes]:
+        """Chunks for one packet of at most ``budget`` bytes: retransmissions, then new data.
+
+        ``alone``: the packet is empty so far, so one chunk larger than ``budget`` (fragmented
+        before the path MTU dropped) may go out by itself rather than never (RFC 9260 §7.3).
+        """
         picked: list[bytes] = []
         if self._rtx:
             ignore_cwnd = self._fast_rtx_pending
@@ -186,7 +190,9 @@ class Sender:
                 if out is None or out.acked or out.msg.abandoned:
                     self._rtx.discard(tsn)
                     continue
-                if len(out.raw) > budget or (not ignore_cwnd and self.flight_size >= self.cwnd):
+                if not ignore_cwnd and self.flight_size >= self.cwnd:
+                    return picked
+                if len(out.raw) > budget and (picked or not alone):
                     return picked
                 if self._expired(out, now):
                     continue
@@ -200,7 +206,7 @@ class Sender:
             if out.msg.abandoned:
                 unsent.popleft()
                 continue
-            if len(out.raw) > budget or self.flight_size >= self.cwnd:
+            if self.flight_size >= self.cwnd or (len(out.raw) > budget and (picked or not alone)):
                 break
             if self.peer_rwnd < out.size and self.flight_size > 0:
                 break  # RFC 9260 §6.1 rule A (zero window probe when nothing in flight)

@@ -36,6 +36,9 @@ SAMPLES: list[c.Chunk] = [
     c.ReconfigChunk([c.ReconfigResponse(1, c.RESULT_PERFORMED)]),
     c.ReconfigChunk([c.ReconfigResponse(1, c.RESULT_IN_PROGRESS, 5, 6), (99, b"x")]),
     c.UnknownChunk(0xBF, 3, b"xyz"),
+    c.PadChunk(0),
+    c.PadChunk(5),
+    c.PadChunk(1200),
 ]
 
 
