@@ -5,14 +5,33 @@ mutates the :class:`SecureTransport` core, then :meth:`Driver.flush` sends every
 dispatches every event and re-arms the one timer. Flushes triggered by datagrams and user calls
 are coalesced with ``call_soon``, so a burst of datagrams read in one loop iteration produces one
 batch of SACKs, and a loop of ``send()`` calls produces one batch of packets.
+
+Path MTU discovery needs the socket's Don't-Fragment control, so the driver takes an optional
+``path`` (the ICE agent): PLPMTUD probes go through ``path.send_probe`` (Don't-Fragment), a
+batch with a packet larger than the confirmed PLPMTU through ``path.send_fragmentable``, and a
+change of the selected pair (``path.on_path_change``) restarts the discovery. Without a
+``path``, probes cannot be sent and the association stays at its BASE packet size.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Protocol
 
 from ._transport import SecureTransport, TransportEvent
+from .sctp.plpmtud import ProbeResult
+
+
+class ProbePath(Protocol):
+    """What the driver needs from the ICE agent for path MTU discovery."""
+
+    on_path_change: Callable[[], None] | None
+
+    def send_probe(self, data: bytes) -> ProbeResult: ...
+
+    def send_fragmentable(self, data: bytes) -> None: ...
+
 
 # RFC 7983 §7: the first byte tells DTLS (20..63) from SRTP/SRTCP (128..191) and the rest.
 _DTLS_FIRST, _DTLS_LAST = 20, 63
@@ -26,10 +45,15 @@ class Driver:
         transport: SecureTransport,
         send: Callable[[bytes], None],
         on_event: Callable[[TransportEvent], None],
+        *,
+        path: ProbePath | None = None,
     ) -> None:
         self.loop = asyncio.get_running_loop()
         self.transport = transport
         self._send = send
+        self._path = path
+        if path is not None:
+            path.on_path_change = self.path_changed
         self._on_event = on_event
         self._flush_pending = False
         self._timer: asyncio.TimerHandle | None = None
@@ -68,6 +92,7 @@ class Driver:
         send = self._send
         for datagram in transport.datagrams_to_send(now):
             send(datagram)
+        self._send_path_datagrams(now)
         on_event = self._on_event
         while True:
             event = transport.next_event()
@@ -77,6 +102,26 @@ class Driver:
         if self._flush_pending:
             return  # a handler queued more work; that flush re-arms the timer
         self._arm_timer()
+
+    def _send_path_datagrams(self, now: float) -> None:
+        """Datagrams that need the socket's fragmentation control (rare: not per packet)."""
+        transport = self.transport
+        path = self._path
+        for datagram in transport.fragmentable_datagrams_to_send(now):
+            if path is None:
+                self._send(datagram)
+            else:
+                path.send_fragmentable(datagram)
+        for datagram in transport.probe_datagrams_to_send(now):
+            result: ProbeResult = "unavailable" if path is None else path.send_probe(datagram)
+            transport.probe_result(result, now)
+
+    def path_changed(self) -> None:
+        """The ICE selected pair changed (restart, another nomination)."""
+        if self._closed:
+            return
+        self.transport.reset_path(self.loop.time())
+        self.schedule_flush()
 
     def _arm_timer(self) -> None:
         if self._closed:

@@ -7,6 +7,18 @@ cores and follows their verb set (``receive_datagram`` / ``datagrams_to_send`` /
 Data path (RFC 8261): DTLS application data -> SCTP packets -> DCEP / channel messages.
 The SCTP association starts when DTLS connects; the DTLS client sends INIT, the server waits
 (the association also copes with an INIT from both sides, RFC 9260 §5.2.4).
+
+Path MTU (RFC 8261 §5, RFC 8899): SCTP starts with packets that fit a 1200-byte datagram and
+discovers larger ones itself (:mod:`rtcpeer.sctp.plpmtud`); one SCTP packet stays one DTLS
+record in one datagram (the DTLS MTU only shapes the handshake). Output comes in three kinds,
+drained in this order by the driver after every change:
+
+* :meth:`SecureTransport.datagrams_to_send`: ordinary datagrams, sent as the socket does;
+* :meth:`SecureTransport.fragmentable_datagrams_to_send`: a batch holding an SCTP packet larger
+  than the current PLPMTU (after a black hole or a path change), to send with fragmentation
+  allowed;
+* :meth:`SecureTransport.probe_datagrams_to_send`: PLPMTUD probes, to send with Don't-Fragment;
+  the driver reports what happened with :meth:`SecureTransport.probe_result`.
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ from .sctp.events import (
     OutgoingStreamsReset,
     StreamsReset,
 )
+from .sctp.plpmtud import ProbeResult
 
 DtlsState = Literal["new", "connecting", "connected", "closed", "failed"]
 SctpState = Literal["connecting", "connected", "closed"]
@@ -51,8 +64,15 @@ TransportEvent = DtlsStateChanged | SctpStateChanged | ManagerEvent
 class SecureTransport:
     """DTLS + SCTP + data channels for one BUNDLE group."""
 
-    def __init__(self, certificate: RTCCertificate, *, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        certificate: RTCCertificate,
+        *,
+        rng: random.Random | None = None,
+        plpmtud: bool = True,
+    ) -> None:
         self.certificate = certificate
+        self.plpmtud = plpmtud
         self.rng = rng or random.Random()
         self.channels = DataChannelManager()
         self.dtls: DtlsEndpoint | None = None
@@ -67,6 +87,7 @@ class SecureTransport:
         self.timer_reason: str | None = None
         self._events: deque[TransportEvent] = deque()
         self._started = False
+        self._fragmentable: list[bytes] = []
 
     # ---- configuration (from the negotiated SDP) -----------------------------------------------
 
@@ -133,13 +154,14 @@ class SecureTransport:
     def _start_sctp(self, now: float) -> Association | None:
         if not self.sctp_enabled or self.association is not None:
             return self.association
-        # One SCTP packet per DTLS record, and each datagram within the 1200-byte path MTU.
+        # One SCTP packet per DTLS record; BASE: each datagram within the 1200-byte path MTU.
         mtu = self.dtls.max_payload if self.dtls is not None else 1163
         self.association = Association(
             local_port=self.local_sctp_port,
             remote_port=self.remote_sctp_port,
             rng=self.rng,
             mtu=mtu,
+            plpmtud=self.plpmtud,
         )
         self.association.remote_max_message_size = self.remote_max_message_size
         if self.role == "client":
@@ -196,7 +218,44 @@ class SecureTransport:
             send = dtls.send
             for packet in assoc.datagrams_to_send(now):
                 send(packet)
+            if assoc.oversize_pending:
+                assoc.oversize_pending = False
+                self._fragmentable += dtls.datagrams_to_send(now)
+                return []
         return dtls.datagrams_to_send(now)
+
+    def fragmentable_datagrams_to_send(self, now: float) -> list[bytes]:
+        """The batch that holds a packet larger than the current PLPMTU (see the docstring)."""
+        out, self._fragmentable = self._fragmentable, []
+        return out
+
+    def probe_datagrams_to_send(self, now: float) -> list[bytes]:
+        """The PLPMTUD probe datagram due now, if any (one DTLS record each)."""
+        dtls, assoc = self.dtls, self.association
+        if dtls is None or assoc is None or self.dtls_state != "connected":
+            return []
+        probes = assoc.probe_datagrams_to_send(now)
+        if not probes:
+            return []
+        self._fragmentable += dtls.datagrams_to_send(now)  # normally empty: drained before
+        for packet in probes:
+            dtls.send(packet)
+        return dtls.datagrams_to_send(now)
+
+    def probe_result(self, result: ProbeResult, now: float) -> None:
+        """What the driver could do with the probe just drained."""
+        assoc = self.association
+        if assoc is None or result == "sent":
+            return
+        if result == "too-big":
+            assoc.probe_too_big(now)
+        else:
+            assoc.plpmtud_unavailable()
+
+    def reset_path(self, now: float) -> None:
+        """The ICE selected pair changed: path MTU discovery starts again from BASE."""
+        if self.association is not None:
+            self.association.reset_path(now)
 
     def get_timer(self) -> float | None:
         deadline: float | None = None

@@ -470,7 +470,9 @@ class RTCPeerConnection(EventEmitter):
             consent_timeout=opts.consentFailedAfter,
             consent_interval=_consent_interval(opts.consentDisconnectedAfter),
         )
-        self._driver = Driver(self._transport, self._agent.send, self._on_transport_event)
+        self._driver = Driver(
+            self._transport, self._agent.send, self._on_transport_event, path=self._agent
+        )
         return self._agent
 
     def _reset_local_candidates_if_new(self, agent: IceAgent) -> None:

@@ -23,20 +23,34 @@ Private aioice 0.13 members relied on (re-check on upgrade):
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import logging
 import os
 import socket
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import aioice
 from aioice.ice import CandidatePair, StunProtocol
 
+from rtcpeer.sctp.plpmtud import ProbeResult
+
 logger = logging.getLogger(__name__)
 
 # Datagrams read per socket wake-up (the first by asyncio, the rest by FastStunProtocol).
 RECV_BATCH = 64
 _RECV_SIZE = 65536
+
+# Linux <netinet/in.h>, <linux/in6.h> (Python 3.11's socket module lacks them):
+# IP_MTU_DISCOVER / IPV6_MTU_DISCOVER, and their IP_PMTUDISC_DONT / IP_PMTUDISC_PROBE values.
+_MTU_DISCOVER = {
+    socket.AF_INET: (socket.IPPROTO_IP, 10),
+    socket.AF_INET6: (socket.IPPROTO_IPV6, 23),
+}
+_PMTUDISC_DONT = 0
+_PMTUDISC_PROBE = 3
 
 
 class FastStunProtocol(StunProtocol):
@@ -88,6 +102,38 @@ class FastStunProtocol(StunProtocol):
                 self.error_received(exc)
                 return
             self._one(data, addr)
+
+    def send_df(self, data: bytes, addr: tuple[Any, ...], *, df: bool) -> ProbeResult:
+        """Send one datagram with Don't-Fragment set and the path MTU cache ignored
+        (``df=True``: a PLPMTUD probe, RFC 8899 §4.5) or with fragmentation allowed
+        (``df=False``: a packet larger than the current PLPMTU, RFC 9260 §7.3).
+
+        The socket option is set for this one ``sendto`` and restored (single-threaded, so no
+        other send sees it). ``"too-big"``: the datagram exceeds the local interface MTU
+        (``EMSGSIZE``). ``"unavailable"``: not a host UDP socket of ours, or not Linux.
+        """
+        rx = self._rx
+        opt = _MTU_DISCOVER.get(rx.family) if rx is not None else None
+        if rx is None or opt is None or sys.platform != "linux" or self.transport.is_closing():
+            return "unavailable"
+        level, name = opt
+        try:
+            old = rx.getsockopt(level, name)
+            rx.setsockopt(level, name, _PMTUDISC_PROBE if df else _PMTUDISC_DONT)
+        except OSError:
+            return "unavailable"
+        try:
+            rx.sendto(data, addr)
+        except OSError as exc:
+            if exc.errno == errno.EMSGSIZE:
+                return "too-big"
+            if not isinstance(exc, BlockingIOError | InterruptedError):
+                self.error_received(exc)
+            # a full socket buffer: the datagram is simply lost
+        finally:
+            with contextlib.suppress(OSError):
+                rx.setsockopt(level, name, old)
+        return "sent"
 
     def _one(self, data: bytes | str, addr: tuple[Any, ...]) -> None:
         if data and isinstance(data, bytes) and data[0] > 3:

@@ -53,10 +53,11 @@ from aioice import stun
 from aioice.ice import CandidatePair, get_host_addresses
 
 from rtcpeer.errors import InvalidStateError
-from rtcpeer.ice._connection import AgentConnection
+from rtcpeer.ice._connection import AgentConnection, FastStunProtocol
 from rtcpeer.ice._gather import Gatherer, IceCandidateError
 from rtcpeer.ice.candidate import IceCandidateInfo
 from rtcpeer.ice.servers import IceServer, parse_servers
+from rtcpeer.sctp.plpmtud import ProbeResult
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +155,9 @@ class IceAgent:
 
         self._tx_packets = 0
         self._tx_bytes = 0
+        # Called (no arguments) when the selected pair changes to another one: the driver
+        # restarts path MTU discovery (RFC 8899 §4.3).
+        self.on_path_change: Callable[[], None] | None = None
         self._rx_retired = (0, 0)
         self._dropped = 0
         self._dropped_candidates = 0
@@ -297,6 +301,37 @@ class IceAgent:
             self._dropped += 1
             return
         target[0](data, target[1])
+        self._tx_packets += 1
+        self._tx_bytes += len(data)
+
+    def send_probe(self, data: bytes) -> ProbeResult:
+        """Send a PLPMTUD probe datagram with Don't-Fragment (RFC 8899 §4.5).
+
+        ``"unavailable"`` when the selected pair is not one of our host UDP sockets (a TURN
+        relay, whose datagrams the server forwards with its own fragmentation rules) or the
+        platform has no such socket option: PLPMTUD then stays at its BASE size.
+        """
+        pair = self._selected
+        target = self._target
+        if pair is None or target is None or not isinstance(pair.protocol, FastStunProtocol):
+            return "unavailable"
+        result = pair.protocol.send_df(data, target[1], df=True)
+        if result == "sent":
+            self._tx_packets += 1
+            self._tx_bytes += len(data)
+        return result
+
+    def send_fragmentable(self, data: bytes) -> None:
+        """Send a datagram larger than the confirmed path MTU with fragmentation allowed (a
+        retransmission fragmented before PLPMTU dropped, RFC 9260 §7.3)."""
+        pair = self._selected
+        target = self._target
+        if pair is None or target is None or not isinstance(pair.protocol, FastStunProtocol):
+            self.send(data)
+            return
+        if pair.protocol.send_df(data, target[1], df=False) == "unavailable":
+            self.send(data)
+            return
         self._tx_packets += 1
         self._tx_bytes += len(data)
 
@@ -492,9 +527,12 @@ class IceAgent:
         self._select(pair)
 
     def _select(self, pair: CandidatePair) -> None:
+        previous = self._selected
         self._selected = pair
         self._target = (pair.protocol.transport.sendto, pair.remote_addr)
         logger.info("ICE selected pair %s", pair)
+        if pair is not previous and self.on_path_change is not None:
+            self.on_path_change()
         self._last_heard = time.monotonic()
         self._last_rx = self._current.conn.rx_packets
         if self.state in ("new", "checking", "disconnected", "failed"):
