@@ -74,7 +74,13 @@ def make_pc(stack: str, stun_port: int | None = None) -> Any:
         import rtcpeer
 
         servers = [rtcpeer.RTCIceServer(urls=u) for u in urls]
-        return rtcpeer.RTCPeerConnection(rtcpeer.RTCConfiguration(iceServers=servers))
+        # --no-plpmtud reaches spawned processes through the environment.
+        options = rtcpeer.RTCPeerOptions(
+            sctpPathMtuDiscovery=os.environ.get("RTCPEER_BENCH_PLPMTUD", "1") != "0"
+        )
+        return rtcpeer.RTCPeerConnection(
+            rtcpeer.RTCConfiguration(iceServers=servers, options=options)
+        )
     import aiortc
 
     a_servers = [aiortc.RTCIceServer(urls=u) for u in urls]
@@ -431,6 +437,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--pairs", type=int, default=20, help="peer pairs per open-time figure")
     p.add_argument("--mbytes", type=float, default=20.0, help="MB per throughput run")
     p.add_argument("--stun-iterations-aiortc", type=int, default=3)
+    p.add_argument(
+        "--no-plpmtud",
+        action="store_true",
+        help="keep rtcpeer's SCTP packets at the 1200-byte base (no path MTU discovery)",
+    )
     return p.parse_args(argv)
 
 
@@ -447,6 +458,10 @@ def main(argv: list[str] | None = None) -> None:
     if os.environ.get("RTCPEER_NETNS") != "1":
         reexec_in_netns()
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.no_plpmtud:
+        os.environ["RTCPEER_BENCH_PLPMTUD"] = "0"
+    plpmtud = os.environ.get("RTCPEER_BENCH_PLPMTUD", "1") != "0"
+    print(f"# rtcpeer SCTP path MTU discovery: {'on' if plpmtud else 'off (1200-byte base)'}")
     logging.disable(logging.CRITICAL)  # aioice/aiortc log transaction failures at warning
     asyncio.run(run(args))
 

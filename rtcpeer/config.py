@@ -41,6 +41,9 @@ class RTCPeerOptions:
     consentDisconnectedAfter / consentFailedAfter: seconds without any sign of life from the
         peer before ``disconnected`` / ``failed`` (RFC 7675 consent freshness; 30 s is the RFC's).
     useIpv6: gather IPv6 host candidates too.
+    sctpPathMtuDiscovery: RFC 8899 PLPMTUD for SCTP packets above the 1200-byte base. Probes
+        only go above the base to a peer that announces it reads larger packets (another
+        rtcpeer); other stacks are never probed beyond the base (see rtcpeer/sctp/plpmtud.py).
     """
 
     hostAddresses: list[str] | None = None
@@ -48,6 +51,7 @@ class RTCPeerOptions:
     consentDisconnectedAfter: float = 5.0
     consentFailedAfter: float = 30.0
     useIpv6: bool = True
+    sctpPathMtuDiscovery: bool = True
 
 
 @dataclass

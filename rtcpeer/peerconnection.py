@@ -90,7 +90,9 @@ class RTCPeerConnection(EventEmitter):
         self._validate_configuration(self._config)
         certs = self._config.certificates
         self._certificate = certs[0] if certs else RTCCertificate.generate()
-        self._transport = SecureTransport(self._certificate)
+        self._transport = SecureTransport(
+            self._certificate, plpmtud=self._config.options.sctpPathMtuDiscovery
+        )
         self._sctp = RTCSctpTransport(self)
         self._channels: dict[dcm.ChannelRecord, RTCDataChannel] = {}
         self._agent: IceAgent | None = None
