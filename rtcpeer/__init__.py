@@ -20,7 +20,8 @@ from .errors import (
 )
 from .errors import SyntaxError_ as SyntaxError
 from .ice.servers import IceServer
-from .peerconnection import RTCPeerConnection, RTCSctpTransport
+from .peerconnection import RTCPeerConnection
+from .sctptransport import RTCSctpTransport
 
 __all__ = [
     "IceServer",

@@ -34,10 +34,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
 from . import _negotiation as neg
+from ._dispatch import dispatch_transport_event
 from ._driver import Driver
 from ._events import EventEmitter
 from ._stats import build_stats
-from ._transport import DtlsStateChanged, SctpStateChanged, SecureTransport, TransportEvent
+from ._transport import SecureTransport, TransportEvent
 from .config import RTCConfiguration, RTCIceServer
 from .datachannel import RTCDataChannel
 from .dcep import manager as dcm
@@ -53,32 +54,12 @@ from .errors import (
 from .ice.agent import IceAgent
 from .ice.candidate import IceCandidateInfo
 from .ice.servers import IceServer
+from .sctptransport import LOCAL_MAX_MESSAGE_SIZE, RTCSctpTransport
 from .sdp.signaling import next_signaling_state
 
 logger = logging.getLogger("rtcpeer")
 
 T = TypeVar("T")
-
-LOCAL_MAX_MESSAGE_SIZE = 262144
-
-
-class RTCSctpTransport:
-    """W3C RTCSctpTransport (§6.1.1): ``state``, ``maxMessageSize``, ``maxChannels``."""
-
-    def __init__(self, pc: RTCPeerConnection) -> None:
-        self._pc = pc
-
-    @property
-    def state(self) -> str:
-        return self._pc._transport.sctp_state
-
-    @property
-    def maxMessageSize(self) -> int:
-        return self._pc._remote_max_message_size() or LOCAL_MAX_MESSAGE_SIZE
-
-    @property
-    def maxChannels(self) -> int | None:
-        return 65535 if self._pc._transport.sctp_state == "connected" else None
 
 
 class RTCPeerConnection(EventEmitter):
@@ -653,50 +634,7 @@ class RTCPeerConnection(EventEmitter):
         loop.call_soon(fire)
 
     def _on_transport_event(self, event: TransportEvent) -> None:
-        handler = _TRANSPORT_HANDLERS.get(type(event))
-        if handler is not None:
-            handler(self, event)
-
-    def _channel_for(self, record: dcm.ChannelRecord) -> RTCDataChannel:
-        channel = self._channels.get(record)
-        if channel is None:
-            channel = RTCDataChannel(self, record)
-            self._channels[record] = channel
-        return channel
-
-    def _ev_remote_channel(self, event: dcm.RemoteChannelCreated) -> None:
-        self.emit("datachannel", self._channel_for(event.channel))
-
-    def _ev_open(self, event: dcm.ChannelOpened) -> None:
-        self._channel_for(event.channel).emit("open")
-
-    def _ev_message(self, event: dcm.ChannelMessage) -> None:
-        channel = self._channels.get(event.channel)
-        if channel is not None:
-            channel.emit("message", event.data)
-
-    def _ev_closing(self, event: dcm.ChannelClosing) -> None:
-        channel = self._channels.get(event.channel)
-        if channel is not None:
-            channel.emit("closing")
-
-    def _ev_closed(self, event: dcm.ChannelClosed) -> None:
-        channel = self._channels.pop(event.channel, None)
-        if channel is not None:
-            channel._emit_closed()
-
-    def _ev_buffered(self, event: dcm.ChannelBufferedAmount) -> None:
-        channel = self._channels.get(event.channel)
-        if channel is not None:
-            channel._buffered_decreased()
-
-    def _ev_dtls(self, event: DtlsStateChanged) -> None:
-        if event.state == "failed":
-            logger.warning("DTLS failed: %s", event.reason)
-        self._update_connection_state()
-
-    def _ev_sctp(self, event: SctpStateChanged) -> None:
-        return None
+        dispatch_transport_event(self, event)
 
     # ---- connection state --------------------------------------------------------------------
 
@@ -769,17 +707,6 @@ class RTCPeerConnection(EventEmitter):
 
 
 _PRIORITIES = {"very-low": 128, "low": 256, "medium": 512, "high": 1024}
-
-_TRANSPORT_HANDLERS: dict[type, Callable[[RTCPeerConnection, Any], None]] = {
-    dcm.RemoteChannelCreated: RTCPeerConnection._ev_remote_channel,
-    dcm.ChannelOpened: RTCPeerConnection._ev_open,
-    dcm.ChannelMessage: RTCPeerConnection._ev_message,
-    dcm.ChannelClosing: RTCPeerConnection._ev_closing,
-    dcm.ChannelClosed: RTCPeerConnection._ev_closed,
-    dcm.ChannelBufferedAmount: RTCPeerConnection._ev_buffered,
-    DtlsStateChanged: RTCPeerConnection._ev_dtls,
-    SctpStateChanged: RTCPeerConnection._ev_sctp,
-}
 
 
 def _consent_interval(disconnected_after: float) -> float:
