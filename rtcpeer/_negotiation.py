@@ -11,17 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from .candidate import IceCandidateInfo
 from .description import RTCSessionDescription
 from .dtls.certificate import RTCDtlsFingerprint
 from .errors import OperationError
-from .ice.candidate import IceCandidateInfo as IceCandidate
 from .sdp import jsep
-from .sdp.candidate import IceCandidateInfo as SdpCandidate
 from .sdp.model import SessionDescription
 from .sdp.parse import parse
 from .sdp.serialize import serialize
 
-Builder = Callable[[Mapping[str, Sequence[SdpCandidate]] | None, bool], SessionDescription]
+Builder = Callable[[Mapping[str, Sequence[IceCandidateInfo]] | None, bool], SessionDescription]
 
 
 @dataclass(frozen=True)
@@ -34,11 +33,10 @@ class LocalDescription:
     text: str  # rendered without candidates
     build: Builder
 
-    def render(self, candidates: Sequence[IceCandidate], complete: bool) -> str:
+    def render(self, candidates: Sequence[IceCandidateInfo], complete: bool) -> str:
         if not candidates and not complete:
             return self.text
-        sdp_candidates = [SdpCandidate.from_sdp(c.to_candidate_string()) for c in candidates]
-        by_mid = {mid: sdp_candidates for mid in self.mids}
+        by_mid = {mid: list(candidates) for mid in self.mids}
         return serialize(self.build(by_mid, complete))
 
     def with_type(self, kind: str) -> LocalDescription:
@@ -84,7 +82,7 @@ def build_offer(
         )
 
     def build(
-        candidates: Mapping[str, Sequence[SdpCandidate]] | None, complete: bool
+        candidates: Mapping[str, Sequence[IceCandidateInfo]] | None, complete: bool
     ) -> SessionDescription:
         return jsep.build_offer(
             session_id=session_id,
@@ -114,7 +112,7 @@ def build_answer(
     role = "passive" if setup == "passive" else "active"
 
     def build(
-        candidates: Mapping[str, Sequence[SdpCandidate]] | None, complete: bool
+        candidates: Mapping[str, Sequence[IceCandidateInfo]] | None, complete: bool
     ) -> SessionDescription:
         return jsep.build_answer(
             remote.desc,
@@ -160,7 +158,7 @@ class RemoteDescription:
     max_message_size: int
     data_mid: str | None
     mids: tuple[str | None, ...]
-    candidates: list[IceCandidate]
+    candidates: list[IceCandidateInfo]
     end_of_candidates: bool
 
     def session_description(self) -> RTCSessionDescription:
@@ -189,15 +187,7 @@ def parse_remote(
     ice = jsep.remote_ice_params(desc)
     sctp = jsep.remote_sctp(desc)
     data_mid = next((m.mid for m in desc.media if m.kind == "application" and not m.rejected), None)
-    candidates = []
-    for rc in jsep.remote_candidates(desc):
-        c = rc.candidate
-        if c.is_mdns and not c.address:
-            continue
-        try:
-            candidates.append(IceCandidate.from_sdp(c.to_sdp()))
-        except ValueError:
-            continue
+    candidates = [rc.candidate for rc in jsep.remote_candidates(desc)]
     return RemoteDescription(
         type=kind,
         sdp=sdp,

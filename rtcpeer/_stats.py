@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .ice.candidate import IceCandidateInfo
+    from .candidate import IceCandidateInfo
     from .peerconnection import RTCPeerConnection
 
 

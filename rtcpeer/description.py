@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .ice.candidate import IceCandidateInfo
+from .candidate import IceCandidateInfo
 
 SDP_TYPES = ("offer", "pranswer", "answer", "rollback")
 

@@ -39,6 +39,7 @@ from ._driver import Driver
 from ._events import EventEmitter
 from ._stats import build_stats
 from ._transport import SecureTransport, TransportEvent
+from .candidate import IceCandidateInfo
 from .config import RTCConfiguration, RTCIceServer
 from .datachannel import RTCDataChannel
 from .dcep import manager as dcm
@@ -52,7 +53,6 @@ from .errors import (
     OperationError,
 )
 from .ice.agent import IceAgent
-from .ice.candidate import IceCandidateInfo
 from .ice.servers import IceServer
 from .sctptransport import LOCAL_MAX_MESSAGE_SIZE, RTCSctpTransport
 from .sdp.signaling import next_signaling_state

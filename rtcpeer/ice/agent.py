@@ -55,7 +55,7 @@ from aioice.ice import CandidatePair, get_host_addresses
 from rtcpeer.errors import InvalidStateError
 from rtcpeer.ice._connection import AgentConnection, FastStunProtocol
 from rtcpeer.ice._gather import Gatherer, IceCandidateError
-from rtcpeer.ice.candidate import IceCandidateInfo
+from rtcpeer.ice.candidate import IceCandidateInfo, from_aioice, to_aioice
 from rtcpeer.ice.servers import IceServer, parse_servers
 from rtcpeer.sctp.plpmtud import ProbeResult
 
@@ -186,8 +186,8 @@ class IceAgent:
         if pair is None:
             return None
         return (
-            IceCandidateInfo.from_aioice(pair.local_candidate),
-            IceCandidateInfo.from_aioice(pair.remote_candidate),
+            from_aioice(pair.local_candidate),
+            from_aioice(pair.remote_candidate),
         )
 
     @property
@@ -271,7 +271,7 @@ class IceAgent:
         if candidate.transport != "udp" or candidate.type not in ("host", "srflx", "relay"):
             self._dropped_candidates += 1
             return
-        self._spawn(self._add_remote(gen, candidate.to_aioice()))
+        self._spawn(self._add_remote(gen, to_aioice(candidate)))
 
     def set_controlling(self, controlling: bool) -> None:
         """Change the ICE role before checks start (an offer rolled back, RFC 8445 §6.1.1);
@@ -447,7 +447,7 @@ class IceAgent:
             hosts = get_host_addresses(use_ipv4=True, use_ipv6=self._use_ipv6)
 
         def emit(candidate: aioice.Candidate) -> None:
-            info = IceCandidateInfo.from_aioice(candidate, ufrag=gen.ufrag)
+            info = from_aioice(candidate, ufrag=gen.ufrag)
             gen.local.append(info)
             if gen is self._newest and self.state != "closed":
                 self._on_candidate(info)

@@ -9,7 +9,7 @@ Sans-IO and pure: nothing here awaits, reads the clock or touches sockets.
 * :mod:`rtcpeer.sdp.signaling` — W3C §4.3.1 signaling states as a transition table.
 """
 
-from rtcpeer.sdp.candidate import IceCandidateInfo
+from rtcpeer.candidate import IceCandidateInfo
 from rtcpeer.sdp.jsep import (
     IceParameters,
     MediaSectionSpec,

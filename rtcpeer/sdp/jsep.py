@@ -32,8 +32,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, NamedTuple
 
+from rtcpeer.candidate import IceCandidateInfo
 from rtcpeer.errors import InvalidAccessError
-from rtcpeer.sdp.candidate import IceCandidateInfo
 from rtcpeer.sdp.model import (
     Codec,
     Connection,

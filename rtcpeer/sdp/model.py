@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from rtcpeer.sdp.candidate import IceCandidateInfo
+from rtcpeer.candidate import IceCandidateInfo
 
 __all__ = [
     "DIRECTIONS",

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rtcpeer.candidate import IceCandidateInfo
 from rtcpeer.errors import SdpParseError
-from rtcpeer.sdp.candidate import IceCandidateInfo
 from rtcpeer.sdp.model import (
     DIRECTIONS,
     Attribute,

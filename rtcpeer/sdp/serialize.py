@@ -194,7 +194,7 @@ def media_lines(m: MediaSection) -> list[Line]:
     ]
     if m.simulcast is not None:
         out.append((("simulcast",), f"a=simulcast:{m.simulcast}"))
-    out += [(("candidate", i), f"a={c.to_sdp()}") for i, c in enumerate(m.candidates)]
+    out += [(("candidate", i), f"a={c.to_candidate_string()}") for i, c in enumerate(m.candidates)]
     if m.end_of_candidates:
         out.append((("end-of-candidates",), "a=end-of-candidates"))
     out += [(("other", i), _attr(a.name, a.value)) for i, a in enumerate(m.attributes)]

@@ -6,6 +6,7 @@ import aioice
 import pytest
 
 from rtcpeer.ice import IceCandidateInfo
+from rtcpeer.ice.candidate import from_aioice, to_aioice
 
 LINES = [
     "1 1 udp 2122260223 192.0.2.1 54321 typ host",
@@ -29,15 +30,13 @@ def test_round_trip(line: str) -> None:
 def test_fields_and_browser_form() -> None:
     c = IceCandidateInfo.from_sdp(
         "candidate:842163049 1 udp 1677729535 198.51.100.7 40001 typ srflx raddr 192.0.2.1 "
-        "rport 54321 generation 0 ufrag EsAw network-id 1 network-cost 10",
-        sdp_mid="0",
-        sdp_mline_index=0,
+        "rport 54321 generation 0 ufrag EsAw network-id 1 network-cost 10"
     )
     assert c.foundation == "842163049" and c.component == 1 and c.transport == "udp"
     assert c.priority == 1677729535 and c.address == "198.51.100.7" and c.port == 40001
     assert c.type == "srflx" and c.related_address == "192.0.2.1" and c.related_port == 54321
     assert c.ufrag == "EsAw" and c.generation == 0
-    assert c.sdp_mid == "0" and c.sdp_mline_index == 0
+    assert c.network_id == 1 and c.network_cost == 10
     assert c.is_ip_literal
 
 
@@ -62,10 +61,11 @@ def test_malformed(bad: str) -> None:
 
 
 def test_aioice_round_trip() -> None:
-    c = IceCandidateInfo.from_sdp(LINES[1], sdp_mid="0", sdp_mline_index=0)
-    a = c.to_aioice()
+    c = IceCandidateInfo.from_sdp(LINES[1])
+    a = to_aioice(c)
     assert isinstance(a, aioice.Candidate)
     assert a.to_sdp() == LINES[1]
-    back = IceCandidateInfo.from_aioice(a, sdp_mid="0", sdp_mline_index=0)
+    back = from_aioice(a)
     assert back == c
+    assert from_aioice(a, ufrag="EsAw").ufrag == "EsAw"
     assert aioice.Candidate.from_sdp(c.to_sdp()).to_sdp() == c.to_sdp()

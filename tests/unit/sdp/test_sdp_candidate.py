@@ -24,33 +24,33 @@ def test_mdns_host() -> None:
     c = IceCandidateInfo.from_sdp(MDNS)
     assert c.is_mdns and c.address.endswith(".local")
     assert (c.type, c.port, c.generation, c.network_cost) == ("host", 54400, 0, 999)
-    assert c.to_sdp() == MDNS
+    assert c.to_candidate_string() == MDNS
 
 
 def test_ipv6_and_transport_case() -> None:
     c = IceCandidateInfo.from_sdp(IPV6)
     assert c.address == "2001:db8::1" and c.transport == "udp"
     assert c.raw == IPV6
-    assert c.to_sdp() == IPV6.replace("UDP", "udp")
+    assert c.to_candidate_string() == IPV6.replace("UDP", "udp")
 
 
 def test_tcp_tcptype() -> None:
     c = IceCandidateInfo.from_sdp(TCP)
     assert (c.transport, c.tcptype, c.port) == ("tcp", "active", 9)
-    assert c.to_sdp() == TCP
+    assert c.to_candidate_string() == TCP
 
 
 def test_srflx_with_raddr_and_browser_extensions() -> None:
     c = IceCandidateInfo.from_sdp(SRFLX)
     assert (c.type, c.related_address, c.related_port) == ("srflx", "192.168.1.5", 50000)
     assert (c.ufrag, c.network_id, c.network_cost) == ("Abcd", 1, 10)
-    assert c.to_sdp() == SRFLX
+    assert c.to_candidate_string() == SRFLX
 
 
 def test_unknown_extensions_are_preserved() -> None:
     c = IceCandidateInfo.from_sdp(RELAY)
     assert c.component == 2 and c.extensions == (("x-ext", "val"),)
-    assert c.to_sdp() == RELAY
+    assert c.to_candidate_string() == RELAY
 
 
 @pytest.mark.parametrize("prefix", ["", "candidate:", "a=candidate:"])

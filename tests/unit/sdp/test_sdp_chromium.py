@@ -61,6 +61,7 @@ async def test_chromium_accepts_our_offer_and_answer() -> None:
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does)")
     import playwright.async_api as playwright
+
     offer = serialize(
         build_offer(
             session_id=7,

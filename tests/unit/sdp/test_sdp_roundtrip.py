@@ -198,8 +198,11 @@ def test_removed_and_added_values() -> None:
     first = m.candidates.pop(0)
     m.end_of_candidates = True
     out = serialize(desc)
-    assert first.to_sdp() not in out
+    assert first.to_candidate_string() not in out
     # a new line goes next to its canonical neighbour: after the last candidate
     lines = out.split("\r\n")
-    assert lines[lines.index("a=end-of-candidates") - 1] == "a=" + m.candidates[-1].to_sdp()
+    assert (
+        lines[lines.index("a=end-of-candidates") - 1]
+        == "a=" + m.candidates[-1].to_candidate_string()
+    )
     assert parse(out).media[0].candidates == m.candidates

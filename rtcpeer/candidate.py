@@ -6,12 +6,19 @@
                           priority SP connection-address SP port SP cand-type
                           [SP rel-addr] [SP rel-port] *(SP cand-extension)
 
-``IceCandidateInfo`` is the parsed, immutable form. Well-known extensions (``tcptype``
-from RFC 6544, ``generation``/``ufrag``/``network-id``/``network-cost`` as browsers emit
-them) get fields; any other extension pair is kept in ``extensions`` in its original order.
-``to_sdp()`` writes the canonical order (rel-addr, rel-port, tcptype, generation, ufrag,
-network-id, network-cost, other extensions); ``raw`` keeps the text the candidate was
-parsed from (it does not take part in equality).
+``IceCandidateInfo`` is the parsed, immutable form, shared by the SDP layer, the ICE agent
+(:mod:`rtcpeer.ice.candidate` converts to and from aioice) and the facade's
+``RTCIceCandidate``. Well-known extensions (``tcptype`` from RFC 6544,
+``generation``/``ufrag``/``network-id``/``network-cost`` as browsers emit them) get fields;
+any other extension pair is kept in ``extensions`` in its original order.
+
+Two string forms: :meth:`~IceCandidateInfo.to_sdp` is the attribute value without the
+``candidate:`` prefix (``"1 1 udp 2122260223 192.0.2.1 5000 typ host"``, as aioice and
+aiortc's ``candidate_to_sdp`` use it); :meth:`~IceCandidateInfo.to_candidate_string` has the
+prefix, exactly what a browser puts in ``RTCIceCandidate.candidate`` and what follows ``a=``
+in SDP. Both write the canonical order (rel-addr, rel-port, tcptype, generation, ufrag,
+network-id, network-cost, other extensions); ``raw`` keeps the text the candidate was parsed
+from (it does not take part in equality).
 
 Errors raise :class:`rtcpeer.errors.SdpParseError` without a line number; the SDP parser
 adds the line number when the candidate came from a description.
@@ -65,10 +72,27 @@ class IceCandidateInfo:
         """True when the address is an mDNS hostname (``*.local``), RFC 8839 / ICE mDNS."""
         return self.address.lower().rstrip(".").endswith(".local")
 
+    @property
+    def is_ip_literal(self) -> bool:
+        """False for mDNS (``*.local``) and other host names."""
+        try:
+            ipaddress.ip_address(self.address)
+        except ValueError:
+            return False
+        return True
+
+    @property
+    def known_type(self) -> bool:
+        return self.type in CANDIDATE_TYPES
+
+    def to_candidate_string(self) -> str:
+        """``candidate:...``: the browser's ``RTCIceCandidate.candidate`` and SDP's ``a=`` value."""
+        return "candidate:" + self.to_sdp()
+
     def to_sdp(self) -> str:
-        """Serialize as ``candidate:...`` (no ``a=`` prefix, no line ending)."""
+        """The attribute value without the ``candidate:`` prefix (aioice/aiortc form)."""
         parts = [
-            f"candidate:{self.foundation}",
+            self.foundation,
             str(self.component),
             self.transport,
             str(self.priority),
