@@ -123,6 +123,18 @@ class SecureTransport:
         dtls = self.dtls
         if dtls is None:
             return
+        assoc = self.association
+        if assoc is not None:
+            # Hot path: one application record straight into SCTP, no event object.
+            record = dtls.receive_application_datagram(data)
+            if record is not None:
+                if record:
+                    assoc.receive_datagram(record, now)
+                if dtls._events:
+                    self._drain_dtls(now)  # failed or closed
+                elif assoc._events:
+                    self._drain_sctp(now)
+                return
         if not self._started and self.role == "server":
             self._started = True
             self._set_dtls_state("connecting")

@@ -48,6 +48,7 @@ from typing import Literal
 
 from OpenSSL import SSL, crypto
 
+from rtcpeer.dtls._records import record_io
 from rtcpeer.dtls.certificate import (
     RTCCertificate,
     RTCDtlsFingerprint,
@@ -170,6 +171,7 @@ class DtlsEndpoint:
         self._started = False
         self._pending: list[bytes] = []
         self._conn = self._make_connection(certificate, role, srtp_profiles, mtu)
+        self._records = record_io(self._conn)
 
     # ------------------------------------------------------------------ setup
 
@@ -257,10 +259,8 @@ class DtlsEndpoint:
             raise LocalProtocolError(f"cannot send in state {self.state!r}")
         if not data:
             return
-        conn = self._conn
         try:
-            conn.send(data)
-            out = conn.bio_read(_BUF)
+            out = self._records.encrypt(data)
         except SSL.Error as exc:  # pragma: no cover - OpenSSL refusing a local write
             raise LocalProtocolError(f"DTLS write failed: {_error_reason(exc)}") from exc
         if len(out) <= self._mtu:
@@ -293,7 +293,9 @@ class DtlsEndpoint:
             and data[1] == 0xFE
             and len(data) == _RECORD_HEADER + (data[11] << 8 | data[12])
         ):
-            self._receive_app_record(data)
+            record = self._receive_app_record(data)
+            if record:
+                self._events.append(DtlsApplicationData(record))
             return
         app_records = _well_formed(data)
         if app_records < 0 or state in ("closed", "failed"):
@@ -321,30 +323,48 @@ class DtlsEndpoint:
         self._flush()
         self._update_timer(now)
 
-    def _receive_app_record(self, data: bytes) -> None:
+    def receive_application_datagram(self, data: bytes) -> bytes | None:
+        """Fast path for a composing core (the secure transport feeding SCTP).
+
+        If the endpoint is connected and ``data`` is exactly one application-data record,
+        process it as :meth:`receive_datagram` would but return the plaintext instead of
+        queueing a ``DtlsApplicationData`` event (``b""``: the record was discarded, or the
+        endpoint failed or closed, which its events say). ``None``: not such a datagram, and
+        nothing was done; call :meth:`receive_datagram`.
+        """
+        if (
+            self.state == "connected"
+            and len(data) > _RECORD_HEADER
+            and data[0] == _CT_APPLICATION_DATA
+            and data[1] == 0xFE
+            and len(data) == _RECORD_HEADER + (data[11] << 8 | data[12])
+        ):
+            self.stats["datagrams_in"] += 1
+            return self._receive_app_record(data)
+        return None
+
+    def _receive_app_record(self, data: bytes) -> bytes:
         """Fast path, connected: ``data`` is exactly one application-data record.
 
         DTLS 1.2 never answers application data, so there is nothing to flush and no timer to
         update; reading exactly once avoids the WantReadError that ends a read loop. Same
-        accounting as the general path.
+        accounting as the general path. Returns the plaintext, ``b""`` when there is none.
         """
-        conn = self._conn
-        conn.bio_write(data)
         try:
-            record = conn.recv(_BUF)
+            record = self._records.decrypt(data)
         except SSL.WantReadError:  # discarded by OpenSSL (bad MAC, replay)
             self.stats["dropped_records"] += 1
             self.stats["dropped_datagrams"] += 1
-            return
+            return b""
         except SSL.ZeroReturnError:  # pragma: no cover - close_notify is an alert record
             self._peer_closed()
-            return
+            return b""
         except SSL.Error as exc:
             self._fail(f"peer alert or protocol error: {_error_reason(exc)}")
             self._flush()
-            return
+            return b""
         self.stats["records_in"] += 1
-        self._events.append(DtlsApplicationData(record))
+        return record
 
     def datagrams_to_send(self, now: float) -> list[bytes]:
         """Drain the datagrams to send to the peer, each at most ``mtu`` bytes."""
