@@ -1,9 +1,10 @@
 """A real Janus gateway (Debian package ``janus``) for interop tests, driven over its HTTP API.
 
 Janus is an independent WebRTC implementation (libnice for ICE, OpenSSL for DTLS, usrsctp for
-data channels). Only the echotest plugin and the HTTP transport are loaded, from a config
-written to a temp dir; the process is stopped by its PID. A missing ``janus`` binary fails the
-test with the reason (the test set-up installs it), never skips it.
+data channels). Only the echotest plugin (plus any plugin a test asks for, e.g. textroom) and
+the HTTP transport are loaded, from a config written to a temp dir; the process is stopped by
+its PID. A missing ``janus`` binary fails the test with the reason (the test set-up installs
+it), never skips it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,12 @@ import pytest
 LIB = "/usr/lib/x86_64-linux-gnu/janus"
 _PLUGINS = "audiobridge duktape lua nosip recordplay sip streaming textroom videocall voicemail"
 OTHER_PLUGINS = ",".join(f"libjanus_{name}.so" for name in [*_PLUGINS.split(), "videoroom"])
+# The textroom plugin's config when a test enables it: one room, JSON on one line.
+TEXTROOM_ROOM = 1234
+_TEXTROOM_CONFIG = (
+    'general: { json = "compact" }\n'
+    f'room-{TEXTROOM_ROOM}: {{ description = "rtcpeer interop" secret = "adminpwd" }}\n'
+)
 _TRANSPORTS = ["mqtt", "nanomsg", "pfunix", "rabbitmq", "websockets"]
 OTHER_TRANSPORTS = ",".join(f"libjanus_{name}.so" for name in _TRANSPORTS)
 
@@ -38,7 +45,12 @@ def _free_port() -> int:
         return port
 
 
-def _write_config(folder: Path, port: int) -> None:
+def _write_config(folder: Path, port: int, extra_plugins: Sequence[str] = ()) -> None:
+    disabled = ",".join(
+        f"libjanus_{name}.so"
+        for name in [*_PLUGINS.split(), "videoroom"]
+        if name not in extra_plugins
+    )
     (folder / "janus.jcfg").write_text(
         "general: {\n"
         f'  configs_folder = "{folder}"\n'
@@ -51,7 +63,7 @@ def _write_config(folder: Path, port: int) -> None:
         "}\n"
         "media: {}\n"
         "nat: {}\n"
-        f'plugins: {{ disable = "{OTHER_PLUGINS}" }}\n'
+        f'plugins: {{ disable = "{disabled}" }}\n'
         f'transports: {{ disable = "{OTHER_TRANSPORTS}" }}\n'
         "events: { broadcast = false }\n"
         'loggers: { disable = "libjanus_jsonlog.so" }\n'
@@ -63,6 +75,8 @@ def _write_config(folder: Path, port: int) -> None:
         "}\nadmin: { admin_http = false }\n"
     )
     (folder / "janus.plugin.echotest.jcfg").write_text("general: {}\n")
+    if "textroom" in extra_plugins:
+        (folder / "janus.plugin.textroom.jcfg").write_text(_TEXTROOM_CONFIG)
 
 
 class JanusApi:
@@ -93,11 +107,36 @@ class JanusApi:
         return await asyncio.to_thread(self._post, path, body)
 
     async def attach_echotest(self) -> tuple[int, int]:
-        session = (await self.post("", {"janus": "create"}))["data"]["id"]
-        handle = (
-            await self.post(f"/{session}", {"janus": "attach", "plugin": "janus.plugin.echotest"})
-        )["data"]["id"]
-        return int(session), int(handle)
+        return await self.attach("janus.plugin.echotest")
+
+    async def attach(self, plugin: str, session: int | None = None) -> tuple[int, int]:
+        """A handle on ``plugin`` in ``session`` (a new session when None)."""
+        if session is None:
+            session = int((await self.post("", {"janus": "create"}))["data"]["id"])
+        handle = (await self.post(f"/{session}", {"janus": "attach", "plugin": plugin}))["data"][
+            "id"
+        ]
+        return session, int(handle)
+
+    async def trickle(self, session: int, handle: int, candidate: dict[str, Any] | None) -> None:
+        """Trickle one local candidate (``None``: end-of-candidates) to Janus."""
+        body = {"completed": True} if candidate is None else candidate
+        await self.post(f"/{session}/{handle}", {"janus": "trickle", "candidate": body})
+
+    async def wait_event(
+        self, session: int, predicate: Callable[[dict[str, Any]], bool], timeout: float = 20.0
+    ) -> dict[str, Any]:
+        """Long-poll the session's events until one matches ``predicate`` (others are dropped)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            events = await asyncio.to_thread(self._get, f"/{session}?maxev=5")
+            for event in events if isinstance(events, list) else [events]:
+                if predicate(event):
+                    matched: dict[str, Any] = event
+                    return matched
+        raise AssertionError(
+            f"no matching Janus event within {timeout} s; log tail:\n{self.log_tail()}"
+        )
 
     async def wait_jsep(self, session: int, timeout: float = 20.0) -> dict[str, Any]:
         """Long-poll the session's events until one carries a JSEP (the answer)."""
@@ -118,13 +157,14 @@ class JanusApi:
 
 
 @contextlib.asynccontextmanager
-async def janus_gateway() -> AsyncIterator[JanusApi]:
+async def janus_gateway(*, extra_plugins: Sequence[str] = ()) -> AsyncIterator[JanusApi]:
+    """A running Janus with echotest, plus ``extra_plugins`` (e.g. ``("textroom",)``)."""
     binary = shutil.which("janus")
     if binary is None:
         pytest.fail("janus is not installed (apt-get install janus; scripts/test.sh does it)")
     folder = Path(tempfile.mkdtemp(prefix="rtcpeer-janus-"))
     port = _free_port()
-    _write_config(folder, port)
+    _write_config(folder, port, extra_plugins)
     log = folder / "janus.log"
     proc = subprocess.Popen(
         [binary, "-F", str(folder), "-L", str(log), "-N"],
@@ -139,7 +179,8 @@ async def janus_gateway() -> AsyncIterator[JanusApi]:
                 pytest.fail(f"janus exited with {proc.returncode}:\n{api.log_tail()}")
             try:
                 info = await asyncio.to_thread(api._get, "/info")
-                if "janus.plugin.echotest" in info.get("plugins", {}):
+                wanted = {f"janus.plugin.{name}" for name in ("echotest", *extra_plugins)}
+                if wanted <= set(info.get("plugins", {})):
                     break
             except OSError:
                 await asyncio.sleep(0.05)
