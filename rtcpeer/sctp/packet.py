@@ -39,10 +39,35 @@ class Packet:
         )
 
 
-def serialize_packet(src: int, dst: int, vtag: int, chunks: Iterable[bytes]) -> bytes:
+class HeaderCrc:
+    """The CRC32c of one common header (checksum zeroed), kept for the last header seen.
+
+    An association sends and receives with the same ports and tags packet after packet, so
+    caching the header's CRC saves a concatenation and a CRC call per packet.
+    """
+
+    __slots__ = ("crc", "head")
+
+    def __init__(self) -> None:
+        self.head = b""
+        self.crc = 0
+
+    def of(self, head: bytes) -> int:
+        if head != self.head:
+            self.crc = crc32c_extend(0, head + _ZERO_CHECKSUM)
+            self.head = head
+        return self.crc
+
+
+_ZERO_CHECKSUM = b"\x00\x00\x00\x00"
+
+
+def serialize_packet(
+    src: int, dst: int, vtag: int, chunks: Iterable[bytes], cache: HeaderCrc | None = None
+) -> bytes:
     """Bundle already-serialized (padded) chunks behind a common header with its CRC32c."""
     head = _COMMON.pack(src, dst, vtag)
-    crc = crc32c_extend(0, head + b"\x00\x00\x00\x00")
+    crc = crc32c_extend(0, head + _ZERO_CHECKSUM) if cache is None else cache.of(head)
     parts = [head, b""]
     for c in chunks:
         crc = crc32c_extend(crc, c)
@@ -51,11 +76,11 @@ def serialize_packet(src: int, dst: int, vtag: int, chunks: Iterable[bytes]) -> 
     return b"".join(parts)
 
 
-def verify_checksum(data: bytes) -> bool:
+def verify_checksum(data: bytes, cache: HeaderCrc | None = None) -> bool:
     if len(data) < COMMON_HEADER_SIZE:
         return False
     expected: int = _CHECKSUM.unpack_from(data, 8)[0]
-    crc = crc32c_extend(0, data[:8] + b"\x00\x00\x00\x00")
+    crc = crc32c_extend(0, data[:8] + _ZERO_CHECKSUM) if cache is None else cache.of(data[:8])
     return crc32c_extend(crc, data[12:]) == expected
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rtcpeer.sctp.chunks import DataChunk, ForwardTsnChunk, SackChunk
-from rtcpeer.sctp.tsn import MASK32, ssn_newer, unwrap
+from rtcpeer.sctp.tsn import HALF32, MASK32, ssn_newer, unwrap
 
 MAX_GAP_BLOCKS = 64
 MAX_DUPS = 32
@@ -36,7 +36,8 @@ class Receiver:
         self.highest = self.cum
         self.received: set[int] = set()
         self.dups: list[int] = []
-        self.frags: dict[int, DataChunk] = {}
+        # TSN -> (stream id, SSN, PPID, user data, flags U=4 B=2 E=1)
+        self.frags: dict[int, tuple[int, int, int, bytes, int]] = {}
         self.streams: dict[int, _InStream] = {}
         self.local_rwnd = local_rwnd
         self.held = 0  # bytes in fragments, ordered-pending and undrained events
@@ -51,17 +52,28 @@ class Receiver:
         return max(0, self.local_rwnd - self.held)
 
     def on_data(self, chunk: DataChunk) -> None:
-        tsn = unwrap(chunk.tsn, self.cum)
-        if tsn <= self.cum or tsn in self.received:
+        flags = (chunk.unordered << 2) | (chunk.beginning << 1) | chunk.ending
+        self.on_data_fields(
+            chunk.tsn, chunk.stream_id, chunk.ssn, chunk.ppid, chunk.user_data, flags
+        )
+
+    def on_data_fields(
+        self, wire_tsn: int, sid: int, ssn: int, ppid: int, data: bytes, flags: int
+    ) -> None:
+        """One DATA chunk as its fields (``flags``: U=4, B=2, E=1), the per-chunk hot path."""
+        cum = self.cum
+        d = (wire_tsn - cum) & MASK32  # unwrap(wire_tsn, cum), inlined
+        tsn = cum + d - (1 << 32) if d >= HALF32 else cum + d
+        if tsn <= cum or tsn in self.received:
             if len(self.dups) < MAX_DUPS:
-                self.dups.append(chunk.tsn)
+                self.dups.append(wire_tsn)
             self.sack_now = True  # RFC 9260 §6.2: duplicates are reported at once
             return
         if self.held >= self.local_rwnd and tsn > self.highest:
             self.dropped += 1  # RFC 9260 §6.2: window full, drop new data
             self.sack_now = True
             return
-        if tsn == self.cum + 1:
+        if tsn == cum + 1:
             self.cum = tsn
             if self.received:
                 self._advance()
@@ -71,11 +83,13 @@ class Receiver:
             self.sack_now = True  # out of order: immediate SACK
         if tsn > self.highest:
             self.highest = tsn
-        if chunk.beginning and chunk.ending:
-            self._message(chunk.stream_id, chunk.ssn, chunk.ppid, chunk.user_data, chunk.unordered)
-        else:
-            self.frags[tsn] = chunk
-            self.held += len(chunk.user_data)
+        if flags & 3 == 3:  # B and E: a whole message in one chunk
+            self._message(sid, ssn, ppid, data, bool(flags & 4))
+            return
+        frags = self.frags
+        frags[tsn] = (sid, ssn, ppid, data, flags)
+        self.held += len(data)
+        if flags & 1 or tsn + 1 in frags:  # else no E fragment can follow yet
             self._try_reassemble(tsn)
 
     def _advance(self) -> None:
@@ -89,26 +103,25 @@ class Receiver:
     def _try_reassemble(self, tsn: int) -> None:
         frags = self.frags
         end = tsn
-        while not frags[end].ending:
+        while not frags[end][4] & 1:
             end += 1
             if end not in frags:
                 return
         start = tsn
-        while not frags[start].beginning:
+        while not frags[start][4] & 2:
             start -= 1
             if start not in frags:
                 return
-        first = frags[start]
+        sid, ssn, ppid, _, flags = frags[start]
         parts = []
         for t in range(start, end + 1):
-            c = frags.pop(t)
-            self.held -= len(c.user_data)
-            if c.stream_id != first.stream_id:
+            frag = frags.pop(t)
+            self.held -= len(frag[3])
+            if frag[0] != sid:
                 self.dropped += 1
                 return
-            parts.append(c.user_data)
-        data = b"".join(parts)
-        self._message(first.stream_id, first.ssn, first.ppid, data, first.unordered)
+            parts.append(frag[3])
+        self._message(sid, ssn, ppid, b"".join(parts), bool(flags & 4))
 
     def _message(self, sid: int, ssn: int, ppid: int, data: bytes, unordered: bool) -> None:
         if unordered:
@@ -185,7 +198,7 @@ class Receiver:
             return
         self.received = {t for t in self.received if t > new_cum}
         for t in [t for t in self.frags if t <= new_cum]:
-            self.held -= len(self.frags.pop(t).user_data)
+            self.held -= len(self.frags.pop(t)[3])
         self.cum = new_cum
         self.highest = max(self.highest, new_cum)
         self._advance()
