@@ -227,9 +227,9 @@ class SecureTransport:
         assoc = self.association
         if assoc is not None and self.dtls_state == "connected":
             self._drain_sctp(now)
-            send = dtls.send
-            for packet in assoc.datagrams_to_send(now):
-                send(packet)
+            packets = assoc.datagrams_to_send(now)
+            if packets:
+                dtls.send_many(packets)
             if assoc.oversize_pending:
                 assoc.oversize_pending = False
                 self._fragmentable += dtls.datagrams_to_send(now)

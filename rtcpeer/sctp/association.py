@@ -55,6 +55,8 @@ from rtcpeer.sctp.packet import (
     COMMON_HEADER_SIZE,
     ChecksumError,
     HeaderCrc,
+    finish_packet,
+    pack_header,
     parse_packet,
     serialize_packet,
     verify_checksum,
@@ -775,6 +777,8 @@ class Association:
         packets: list[bytes] = []
         sender = self.sender if self.state in _SEND_STATES else None
         pending = list(control)
+        head = pack_header(self.local_port, self.remote_port, self.peer_tag)
+        head_crc = self._tx_crc.of(head)
         while True:
             parts: list[bytes] = []
             budget = budget_total
@@ -787,7 +791,7 @@ class Association:
                 parts += sender.next_chunks(now, budget, alone=not parts)
             if not parts:
                 return packets
-            packet = self._packet(self.peer_tag, parts)
+            packet = finish_packet(head, head_crc, parts)
             if len(packet) > base and len(parts) > n_control and sender is not None:
                 self._big_high = sender.next_tsn - 1
                 if len(packet) > limit:

@@ -15,6 +15,7 @@ from typing import ClassVar, Self
 
 _HDR = struct.Struct("!BBH")
 _DATA_HDR = struct.Struct("!BBHIHHI")  # chunk header + tsn, stream id, ssn, ppid
+DATA_HEADER = _DATA_HDR
 _DATA_FIELDS = struct.Struct("!IHHI")
 _INIT = struct.Struct("!IIHHI")
 _SACK = struct.Struct("!IIHH")

@@ -68,12 +68,21 @@ def serialize_packet(
     """Bundle already-serialized (padded) chunks behind a common header with its CRC32c."""
     head = _COMMON.pack(src, dst, vtag)
     crc = crc32c_extend(0, head + _ZERO_CHECKSUM) if cache is None else cache.of(head)
-    parts = [head, b""]
+    return finish_packet(head, crc, list(chunks))
+
+
+def pack_header(src: int, dst: int, vtag: int) -> bytes:
+    """The common header without its checksum (8 bytes)."""
+    return _COMMON.pack(src, dst, vtag)
+
+
+def finish_packet(head: bytes, head_crc: int, chunks: list[bytes]) -> bytes:
+    """A packet from its :func:`pack_header` bytes, their CRC32c with the checksum field
+    zeroed (:class:`HeaderCrc`), and the serialized (padded) chunks."""
+    crc = head_crc
     for c in chunks:
         crc = crc32c_extend(crc, c)
-        parts.append(c)
-    parts[1] = _CHECKSUM.pack(crc)
-    return b"".join(parts)
+    return b"".join([head, _CHECKSUM.pack(crc), *chunks])
 
 
 def verify_checksum(data: bytes, cache: HeaderCrc | None = None) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
+from rtcpeer.sctp.chunks import DATA_HEADER as _DATA_HEADER
 from rtcpeer.sctp.chunks import ForwardTsnChunk, SackChunk, pack_data_chunk
 from rtcpeer.sctp.tsn import MASK32, unwrap
 
@@ -122,25 +123,31 @@ class Sender:
         msg = _Message(stream_id, ssn, ordered, max_rtx, expiry)
         frag = self.max_fragment()
         n = len(data)
-        pos = 0
         unordered = 0 if ordered else 4
         outstanding, unsent, chunks = self._outstanding, self._unsent, msg.chunks
-        while True:
-            piece = data[pos : pos + frag] if n > frag else data
-            size = len(piece)
-            tsn = self.next_tsn
-            self.next_tsn += 1
-            end = pos + size >= n
-            # flags U/B/E (RFC 9260 §3.3.1)
-            flags = unordered | (2 if pos == 0 else 0) | (1 if end else 0)
-            raw = pack_data_chunk(tsn & MASK32, stream_id, ssn, ppid, piece, flags)
-            out = _Out(tsn, raw, size, msg)
-            chunks.append(out)
-            outstanding[tsn] = out
-            unsent.append(out)
-            pos += size
-            if end:
-                break
+        tsn = self.next_tsn
+        if n > frag:  # fragments of ``frag`` bytes (a multiple of 4: no padding) and a last one
+            head = _DATA_HEADER.pack
+            flags = unordered | 2  # flags U/B/E (RFC 9260 §3.3.1)
+            for pos in range(0, n - frag, frag):
+                raw = head(0, flags, 16 + frag, tsn & MASK32, stream_id, ssn, ppid)
+                out = _Out(tsn, raw + data[pos : pos + frag], frag, msg)
+                chunks.append(out)
+                outstanding[tsn] = out
+                unsent.append(out)
+                tsn += 1
+                flags = unordered
+            pos += frag
+            last = data[pos:]
+            raw = pack_data_chunk(tsn & MASK32, stream_id, ssn, ppid, last, unordered | 1)
+        else:
+            last = data
+            raw = pack_data_chunk(tsn & MASK32, stream_id, ssn, ppid, data, unordered | 3)
+        out = _Out(tsn, raw, len(last), msg)
+        chunks.append(out)
+        outstanding[tsn] = out
+        unsent.append(out)
+        self.next_tsn = tsn + 1
         self.buffered[stream_id] = self.buffered.get(stream_id, 0) + n
 
     def max_fragment(self) -> int:
@@ -200,24 +207,49 @@ class Sender:
                 picked.append(out.raw)
                 budget -= len(out.raw)
                 self._take(out, now)
+        if self._unsent:
+            self._next_new(now, budget, alone, picked)
+        return picked
+
+    def _next_new(self, now: float, budget: int, alone: bool, picked: list[bytes]) -> None:
+        """New DATA for :meth:`next_chunks` (the per-packet hot path: ``_take`` inlined for a
+        first transmission, counters kept in locals)."""
         unsent = self._unsent
+        flight, cwnd, rwnd = self.flight_size, self.cwnd, self.peer_rwnd
+        buffered, changed = self.buffered, self.changed_streams
         while unsent:
             out = unsent[0]
-            if out.msg.abandoned:
+            msg = out.msg
+            if msg.abandoned:
                 unsent.popleft()
                 continue
-            if self.flight_size >= self.cwnd or (len(out.raw) > budget and (picked or not alone)):
+            raw = out.raw
+            if flight >= cwnd or (len(raw) > budget and (picked or not alone)):
                 break
-            if self.peer_rwnd < out.size and self.flight_size > 0:
+            size = out.size
+            if rwnd < size and flight > 0:
                 break  # RFC 9260 §6.1 rule A (zero window probe when nothing in flight)
-            if out.msg.expiry is not None and now >= out.msg.expiry:
-                self._abandon(out.msg)
+            if msg.expiry is not None and now >= msg.expiry:
+                self.flight_size, self.peer_rwnd = flight, rwnd
+                self._abandon(msg)  # may take sent fragments out of flight
+                flight = self.flight_size
                 continue
             unsent.popleft()
-            picked.append(out.raw)
-            budget -= len(out.raw)
-            self._take(out, now)
-        return picked
+            picked.append(raw)
+            budget -= len(raw)
+            # _take() for a chunk in _unsent (never transmitted)
+            sid = msg.stream_id
+            buffered[sid] -= size
+            changed.add(sid)
+            if self._rtt_probe is None:
+                self._rtt_probe = (out.tsn, now)
+            out.sent_count = 1
+            out.in_flight = True
+            flight += size
+            rwnd = rwnd - size if rwnd > size else 0
+            if self.t3_deadline is None:
+                self.t3_deadline = now + self.rto
+        self.flight_size, self.peer_rwnd = flight, rwnd
 
     def has_pending(self) -> bool:
         return bool(self._rtx) or bool(self._unsent)
