@@ -33,6 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 import aioice
+from aioice import stun
 from aioice.ice import CandidatePair, StunProtocol
 
 from rtcpeer.sctp.plpmtud import ProbeResult
@@ -170,6 +171,7 @@ class AgentConnection(aioice.Connection):
         self.on_completed = on_completed
         self._grace: asyncio.TimerHandle | None = None
         self._grace_over = False
+        self.remote_checked = asyncio.Event()  # set by the first check from the peer
 
     # -- hot path -----------------------------------------------------------------------------
 
@@ -206,6 +208,44 @@ class AgentConnection(aioice.Connection):
         in_flight = CandidatePair.State.IN_PROGRESS
         if not any(p.state == in_flight for p in self._check_list):
             self._check_periodic()
+
+    def request_received(
+        self, message: stun.Message, addr: tuple[str, int], protocol: StunProtocol
+    ) -> None:
+        """aioice's handling, except for an authenticated check from a peer that restarted
+        ICE and pairs its new candidates with ours of this (older) generation: USERNAME
+        ``<our ufrag>:<a remote ufrag that is not this generation's>``. aioice answers an
+        unsigned 401; Chromium drops unsigned error responses to a signed request, so it
+        keeps retrying that pair as if unanswered and never checks the new-generation pairs:
+        its ICE restart never completes. The request is authenticated (our ufrag, our
+        password), so a *signed* 400 is answered, and Chromium destroys the stale pair at
+        once (RFC 8445 §9: after a restart only the new credentials pair)."""
+        username = message.attributes.get("USERNAME")
+        if (
+            not self._closing
+            and self.remote_username is not None
+            and message.message_class == stun.Class.REQUEST
+            and isinstance(username, str)
+            and "MESSAGE-INTEGRITY" in message.attributes
+        ):
+            local_ufrag, colon, remote_ufrag = username.partition(":")
+            if (
+                colon == ":"
+                and local_ufrag == self.local_username
+                and remote_ufrag != self.remote_username
+                and message.check_message_integrity(self.local_password.encode("utf8"))
+            ):
+                error = stun.Message(
+                    message_method=message.message_method,
+                    message_class=stun.Class.ERROR,
+                    transaction_id=message.transaction_id,
+                )
+                error.attributes["ERROR-CODE"] = (400, "Stale ICE generation")
+                error.add_message_integrity(self.local_password.encode("utf8"))
+                protocol.send_stun(error, addr)
+                return
+        super().request_received(message, addr, protocol)
+        self.remote_checked.set()
 
     def _prune_components(self) -> None:
         """Never prune: there is one component (rtcp-mux), and a peer that signalled no

@@ -13,7 +13,9 @@ Generations and ICE restart (RFC 8445 section 9)
     remote peer restarted on its own) and, once ``start()`` has been called, starts its checks.
     When the pending generation nominates a pair, sending switches to it at once, the state
     stays connected, and the old generation is closed ``retire_delay`` seconds later (its
-    sockets keep delivering what the peer still sends on the old path meanwhile).
+    sockets keep delivering what the peer still sends on the old path meanwhile). While
+    controlled with a working pair, a restarted generation sends no checks of its own until
+    the peer's first check arrives (or ``restart_check_delay`` passes): see ``_connect``.
 
 Remote candidates
     A candidate with ``ufrag`` goes to the generation with that remote ufrag (else to a
@@ -111,6 +113,7 @@ class IceAgent:
         retire_delay: float = 2.0,
         failure_grace: float = 10.0,
         keep_redundant_srflx: bool = False,
+        restart_check_delay: float = 2.0,
     ) -> None:
         urls = parse_servers(servers)  # raises SyntaxError_/InvalidAccessError at once
         if transport_policy not in ("all", "relay"):
@@ -133,6 +136,7 @@ class IceAgent:
         self._consent_timeout = consent_timeout
         self._retire_delay = retire_delay
         self._failure_grace = failure_grace
+        self._restart_check_delay = restart_check_delay
         self._keep_redundant = keep_redundant_srflx
 
         self.state: IceTransportState = "new"
@@ -498,6 +502,15 @@ class IceAgent:
         gen.connect_task = asyncio.get_running_loop().create_task(self._connect(gen))
 
     async def _connect(self, gen: _Generation) -> None:
+        if gen.number > 0 and not gen.conn.ice_controlling and self._selected is not None:
+            # A restart while a pair works and we are controlled: answer the controlling
+            # peer's checks at once, but hold our own ordinary checks until its first check
+            # arrives or ``restart_check_delay`` passes. A check of ours that overtakes our
+            # trickled candidates makes Chromium learn a peer-reflexive candidate (lower
+            # priority than its working pair), prune that pair at once and never check it,
+            # so the restart never completes; once it has our candidates it pings them.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(gen.conn.remote_checked.wait(), self._restart_check_delay)
         try:
             await gen.conn.connect()
         except ConnectionError as exc:

@@ -375,6 +375,67 @@ class BrowserPeer:
                 return pair
         return None
 
+    # -- additions for scenario tests ----------------------------------------------------
+
+    async def restart_ice(self) -> None:
+        """``pc.restartIce()`` (the next offer carries new ICE credentials)."""
+        await self._call("restartIce")
+
+    async def create_data_channels(self, labels: list[str], **init: Any) -> list[int | None]:
+        """Create several channels in one JS task ("at once"); returns their ids."""
+        for label in labels:
+            self._channel(label, origin="local")
+        ids: list[int | None] = await self._call("createDataChannels", labels, init)
+        return ids
+
+    async def count_messages(self, label: str, keep_texts: bool = False) -> None:
+        """From now on, tally messages on ``label`` in the page instead of forwarding them
+        to Python (``receive`` sees none of them); read with ``counter``/``wait_counted``.
+        Each call restarts the count from zero.
+        ``keep_texts`` also keeps text messages, in arrival order."""
+        await self._call("countMessages", label, keep_texts)
+
+    async def counter(self, label: str) -> dict[str, Any]:
+        """``{"bytes", "messages", "texts"}`` counted so far on ``label``."""
+        result: dict[str, Any] | None = await self._call("counter", label)
+        if result is None:
+            raise BrowserPeerError(f"count_messages({label!r}) was never called")
+        return result
+
+    async def wait_counted(
+        self, label: str, total_bytes: int, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Wait (in the page) until ``total_bytes`` have been counted on ``label``."""
+        ms = int((timeout or self.timeout) * 1000)
+        result: dict[str, Any] = await self._call("waitCounted", label, total_bytes, ms)
+        return result
+
+    async def send_bulk(
+        self,
+        label: str,
+        total: int,
+        chunk: int = 16 * 1024,
+        low_threshold: int = 256 * 1024,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Send ``total`` bytes as ``chunk``-byte binary messages, paced by
+        ``bufferedAmountLowThreshold``/``bufferedamountlow`` in the page. Returns
+        ``{"sent", "lowEvents", "maxBuffered"}`` once everything is queued."""
+        ms = int((timeout or self.timeout) * 1000)
+        result: dict[str, Any] = await self._call(
+            "sendBulk", label, total, chunk, low_threshold, ms
+        )
+        return result
+
+    async def start_ticker(self, label: str, interval_ms: int, prefix: str = "") -> None:
+        """Send ``f"{prefix}{n}"`` (n = 0, 1, ...) on ``label`` every ``interval_ms``."""
+        await self._call("startTicker", label, interval_ms, prefix)
+
+    async def stop_ticker(self, label: str) -> dict[str, Any]:
+        """Stop the ticker; returns ``{"sent": n, "errors": [...]}``."""
+        result: dict[str, Any] = await self._call("stopTicker", label)
+        return result
+
     async def close(self) -> None:
         """``pc.close()`` (Chromium fires no state change for it; recorded here)."""
         if self.page.is_closed():

@@ -7,7 +7,30 @@
 // bridge as base64 strings in both directions.
 "use strict";
 
-const state = { pc: null, channels: new Map(), seq: 0, log: [] };
+const state = { pc: null, channels: new Map(), seq: 0, log: [], counters: new Map(),
+                tickers: new Map() };
+
+// Counting mode (rtc.countMessages): messages on a counted channel are tallied in JS and
+// not pushed through the Python bridge (bulk transfers of megabytes stay in the page).
+function counterFor(label) {
+  let c = state.counters.get(label);
+  if (!c) {
+    c = { bytes: 0, messages: 0, texts: [], keepTexts: false, waiters: [] };
+    state.counters.set(label, c);
+  }
+  return c;
+}
+
+function countMessage(c, data) {
+  c.messages += 1;
+  if (typeof data === "string") {
+    c.bytes += new TextEncoder().encode(data).length;
+    if (c.keepTexts) c.texts.push(data);
+  } else {
+    c.bytes += data.byteLength;
+  }
+  c.waiters = c.waiters.filter((w) => !w(c));
+}
 
 function emit(ev) {
   ev.seq = state.seq++;
@@ -42,13 +65,17 @@ function wireChannel(ch, origin) {
   state.channels.set(ch.label, ch);
   const label = ch.label;
   ch.onopen = () => emit({ type: "channelopen", label, id: ch.id, protocol: ch.protocol,
-                           ordered: ch.ordered, negotiated: ch.negotiated });
+                           ordered: ch.ordered, negotiated: ch.negotiated,
+                           maxRetransmits: ch.maxRetransmits,
+                           maxPacketLifeTime: ch.maxPacketLifeTime });
   ch.onclose = () => emit({ type: "channelclose", label });
   ch.onclosing = () => emit({ type: "channelclosing", label });
   ch.onerror = (e) => emit({ type: "channelerror", label,
                              message: e && e.error ? String(e.error.message || e.error) : "error" });
   ch.onbufferedamountlow = () => emit({ type: "bufferedamountlow", label });
   ch.onmessage = (e) => {
+    const counter = state.counters.get(label);
+    if (counter) { countMessage(counter, e.data); return; }
     if (typeof e.data === "string") {
       emit({ type: "message", label, binary: false, data: e.data });
     } else {
@@ -173,5 +200,121 @@ window.rtc = {
   close() {
     if (state.pc) state.pc.close();
     return true;
+  },
+
+  // -- additions for scenario tests (bulk data, many channels, ICE restart) ----------
+
+  restartIce() { requirePc().restartIce(); return true; },
+
+  getConfiguration() { return requirePc().getConfiguration(); },
+
+  createDataChannels(labels, init) {
+    // All in one task: the channels are created "at once".
+    const pc = requirePc();
+    return labels.map((label) => {
+      const ch = pc.createDataChannel(label, init || {});
+      wireChannel(ch, "local");
+      return ch.id;
+    });
+  },
+
+  countMessages(label, keepTexts) {
+    // (Re)starts counting from zero.
+    state.counters.delete(label);
+    const c = counterFor(label);
+    c.keepTexts = !!keepTexts;
+    return true;
+  },
+
+  counter(label) {
+    const c = state.counters.get(label);
+    return c ? { bytes: c.bytes, messages: c.messages, texts: c.texts } : null;
+  },
+
+  waitCounted(label, bytes, timeoutMs) {
+    // Resolves with the counter once `bytes` bytes arrived; rejects after timeoutMs.
+    const c = counterFor(label);
+    return new Promise((resolve, reject) => {
+      const done = () => ({ bytes: c.bytes, messages: c.messages });
+      if (c.bytes >= bytes) { resolve(done()); return; }
+      const timer = setTimeout(() => {
+        reject(new Error(`only ${c.bytes} of ${bytes} bytes arrived on ${label} ` +
+                         `(${c.messages} messages) within ${timeoutMs} ms`));
+      }, timeoutMs);
+      c.waiters.push((cc) => {
+        if (cc.bytes < bytes) return false;
+        clearTimeout(timer);
+        resolve(done());
+        return true;
+      });
+    });
+  },
+
+  sendBulk(label, total, chunk, lowThreshold, timeoutMs) {
+    // Send `total` bytes as `chunk`-byte binary messages, filling the send buffer up to
+    // 4 * lowThreshold and refilling on bufferedamountlow. Resolves when every message is
+    // handed to the channel (the caller waits for the peer to count them).
+    const ch = state.channels.get(label);
+    if (!ch) throw new Error("no channel labelled " + label);
+    const payload = new Uint8Array(chunk);
+    for (let i = 0; i < chunk; i++) payload[i] = i & 0xff;
+    ch.bufferedAmountLowThreshold = lowThreshold;
+    let sent = 0;
+    let lowEvents = 0;
+    let maxBuffered = 0;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        ch.removeEventListener("bufferedamountlow", pump);
+        reject(new Error(`sendBulk: ${sent} of ${total} bytes sent within ${timeoutMs} ms ` +
+                         `(bufferedAmount ${ch.bufferedAmount}, readyState ${ch.readyState})`));
+      }, timeoutMs);
+      function pump(ev) {
+        if (ev) lowEvents += 1;
+        try {
+          while (sent < total && ch.bufferedAmount <= 4 * lowThreshold) {
+            const n = Math.min(chunk, total - sent);
+            ch.send(n === chunk ? payload : payload.subarray(0, n));
+            sent += n;
+            maxBuffered = Math.max(maxBuffered, ch.bufferedAmount);
+          }
+        } catch (e) {
+          clearTimeout(timer);
+          ch.removeEventListener("bufferedamountlow", pump);
+          reject(e);
+          return;
+        }
+        if (sent >= total) {
+          clearTimeout(timer);
+          ch.removeEventListener("bufferedamountlow", pump);
+          resolve({ sent, lowEvents, maxBuffered });
+        }
+      }
+      ch.addEventListener("bufferedamountlow", pump);
+      pump(null);
+    });
+  },
+
+  startTicker(label, intervalMs, prefix) {
+    // Send "<prefix><n>" every intervalMs (n = 0, 1, ...) until stopTicker.
+    const ch = state.channels.get(label);
+    if (!ch) throw new Error("no channel labelled " + label);
+    const t = { n: 0, errors: [] };
+    t.handle = setInterval(() => {
+      try {
+        if (ch.readyState !== "open") { t.errors.push("readyState " + ch.readyState); return; }
+        ch.send(prefix + t.n);
+        t.n += 1;
+      } catch (e) { t.errors.push(String(e)); }
+    }, intervalMs);
+    state.tickers.set(label, t);
+    return true;
+  },
+
+  stopTicker(label) {
+    const t = state.tickers.get(label);
+    if (!t) throw new Error("no ticker on " + label);
+    clearInterval(t.handle);
+    state.tickers.delete(label);
+    return { sent: t.n, errors: t.errors };
   },
 };

@@ -1,0 +1,414 @@
+"""rtcpeer <-> headless Chromium: scenarios beyond the first connection.
+
+ICE restarts from either side while data flows, renegotiation rounds and DTLS roles,
+``pc.close()`` from either side, partial reliability, bulk transfers paced by
+``bufferedamountlow``, relay-only connections through a real coturn, 100 channels at once,
+and negotiated channels.
+
+Run inside the private network namespace (see tests/interop/test_chromium.py)::
+
+    tools/netns-run /work/venv/bin/pytest tests/interop/test_chromium_scenarios.py -v
+
+Every SDP handed across has its candidates removed; candidates travel only through
+``addIceCandidate``, by a :class:`Trickle` pump that is paused while an offer/answer round
+is in progress (a candidate of a new ICE generation must not overtake the description that
+carries its ufrag, or the receiver rightly rejects it with OperationError).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rtcpeer import (
+    RTCConfiguration,
+    RTCIceCandidate,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+
+sys.path.insert(0, str(Path(__file__).parent))
+from browser import BrowserPeer, chromium_peer
+
+pytestmark = [pytest.mark.interop, pytest.mark.chromium]
+
+TIMEOUT = 20.0
+KIB = 1024
+MIB = 1024 * KIB
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def strip_candidates(sdp: str) -> str:
+    lines = [
+        line
+        for line in sdp.splitlines()
+        if not line.startswith(("a=candidate:", "a=end-of-candidates"))
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def sdp_attr(sdp: str, name: str) -> str | None:
+    match = re.search(rf"^a={name}:(\S+)", sdp, re.MULTILINE)
+    return match.group(1) if match else None
+
+
+async def wait_for(predicate: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def wait_for_async(
+    predicate: Callable[[], Awaitable[bool]], what: str, timeout: float = TIMEOUT
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+class Peer:
+    """An rtcpeer RTCPeerConnection with its events collected."""
+
+    def __init__(self, config: RTCConfiguration | None = None) -> None:
+        self.pc = RTCPeerConnection(config or RTCConfiguration(iceServers=[]))
+        self.candidates: asyncio.Queue[RTCIceCandidate | None] = asyncio.Queue()
+        self.channels: dict[str, Any] = {}
+        self.inbox: dict[str, asyncio.Queue[str | bytes]] = {}
+        self.opened: dict[str, asyncio.Event] = {}
+        self.closed: dict[str, asyncio.Event] = {}
+        self.closed_at: dict[str, float] = {}
+        self.connection_states: list[str] = []
+
+        @self.pc.on("icecandidate")
+        def on_candidate(candidate: RTCIceCandidate | None) -> None:
+            self.candidates.put_nowait(candidate)
+
+        @self.pc.on("datachannel")
+        def on_datachannel(channel: Any) -> None:
+            self.watch(channel)
+
+        @self.pc.on("connectionstatechange")
+        def on_state() -> None:
+            self.connection_states.append(self.pc.connectionState)
+
+    def watch(self, channel: Any) -> None:
+        label = channel.label
+        self.channels[label] = channel
+        inbox = self.inbox.setdefault(label, asyncio.Queue())
+        opened = self.opened.setdefault(label, asyncio.Event())
+        closed = self.closed.setdefault(label, asyncio.Event())
+        if channel.readyState == "open":
+            opened.set()
+
+        @channel.on("open")
+        def on_open() -> None:
+            opened.set()
+
+        @channel.on("close")
+        def on_close() -> None:
+            self.closed_at[label] = time.monotonic()
+            closed.set()
+
+        @channel.on("message")
+        def on_message(message: str | bytes) -> None:
+            inbox.put_nowait(message)
+
+    def create_channel(self, label: str, **init: Any) -> Any:
+        channel = self.pc.createDataChannel(label, **init)
+        self.watch(channel)
+        return channel
+
+    async def wait_open(self, label: str, timeout: float = TIMEOUT) -> Any:
+        event = self.opened.setdefault(label, asyncio.Event())
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"rtcpeer channel {label!r} did not open") from None
+        return self.channels[label]
+
+    async def receive(self, label: str, timeout: float = TIMEOUT) -> str | bytes:
+        inbox = self.inbox.setdefault(label, asyncio.Queue())
+        try:
+            return await asyncio.wait_for(inbox.get(), timeout)
+        except TimeoutError:
+            raise AssertionError(f"no message on rtcpeer channel {label!r}") from None
+
+
+class Trickle:
+    """Forwards trickled candidates both ways until stopped; ``paused()`` holds them back
+    during an offer/answer round. Errors from addIceCandidate are collected, not raised."""
+
+    def __init__(self, browser: BrowserPeer, py: Peer) -> None:
+        self.browser = browser
+        self.py = py
+        self.gate = asyncio.Event()
+        self.errors: list[str] = []
+        self.to_browser: list[dict[str, Any] | None] = []
+        self.from_browser: list[dict[str, Any] | None] = []
+        self._tasks = [
+            asyncio.ensure_future(self._py_to_browser()),
+            asyncio.ensure_future(self._browser_to_py()),
+        ]
+
+    @contextlib.asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        self.gate.clear()
+        try:
+            yield
+        finally:
+            self.gate.set()
+
+    async def _py_to_browser(self) -> None:
+        while True:
+            candidate = await self.py.candidates.get()
+            await self.gate.wait()
+            as_json = None if candidate is None else candidate.toJSON()
+            self.to_browser.append(as_json)
+            try:
+                await self.browser.add_ice_candidate(as_json)
+            except Exception as exc:  # recorded; the test asserts there are none
+                self.errors.append(f"browser.addIceCandidate({as_json}): {exc}")
+
+    async def _browser_to_py(self) -> None:
+        while True:
+            cand = await self.browser._candidate_queue.get()
+            await self.gate.wait()
+            self.from_browser.append(cand)
+            try:
+                if cand is None or not cand.get("candidate"):
+                    await self.py.pc.addIceCandidate(None)
+                else:
+                    await self.py.pc.addIceCandidate(RTCIceCandidate.from_json(cand))
+            except Exception as exc:
+                self.errors.append(f"rtcpeer addIceCandidate({cand}): {exc!r}")
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def browser_offers(
+    browser: BrowserPeer, py: Peer, trickle: Trickle, **offer_options: Any
+) -> tuple[str, str]:
+    """One round: the browser offers, rtcpeer answers. Returns (offer sdp, answer sdp)."""
+    async with trickle.paused():
+        offer = await browser.set_local_description(await browser.create_offer(**offer_options))
+        assert offer["type"] == "offer"
+        await py.pc.setRemoteDescription(
+            RTCSessionDescription(sdp=strip_candidates(offer["sdp"]), type="offer")
+        )
+        await py.pc.setLocalDescription(await py.pc.createAnswer())
+        local = py.pc.localDescription
+        assert local is not None
+        answer = local.sdp
+        await browser.set_remote_description({"type": "answer", "sdp": strip_candidates(answer)})
+    return offer["sdp"], answer
+
+
+async def rtcpeer_offers(
+    browser: BrowserPeer, py: Peer, trickle: Trickle, ice_restart: bool = False
+) -> tuple[str, str]:
+    """One round: rtcpeer offers, the browser answers. Returns (offer sdp, answer sdp)."""
+    async with trickle.paused():
+        await py.pc.setLocalDescription(await py.pc.createOffer(iceRestart=ice_restart))
+        local = py.pc.localDescription
+        assert local is not None
+        offer = local.sdp
+        await browser.set_remote_description({"type": "offer", "sdp": strip_candidates(offer)})
+        answer = await browser.set_local_description()
+        assert answer["type"] == "answer"
+        await py.pc.setRemoteDescription(
+            RTCSessionDescription(sdp=strip_candidates(answer["sdp"]), type="answer")
+        )
+    return offer, answer["sdp"]
+
+
+async def connect(
+    browser: BrowserPeer,
+    py: Peer,
+    *,
+    offerer: str = "browser",
+    labels: tuple[str, ...] = ("chat",),
+    browser_config: dict[str, Any] | None = None,
+) -> Trickle:
+    """Create ``labels`` on the offerer, negotiate, wait until every channel is open."""
+    await browser.create(browser_config or {"iceServers": []})
+    trickle = Trickle(browser, py)
+    if offerer == "browser":
+        for label in labels:
+            await browser.create_data_channel(label, ordered=True)
+        await browser_offers(browser, py, trickle)
+    else:
+        for label in labels:
+            py.create_channel(label, ordered=True)
+        await rtcpeer_offers(browser, py, trickle)
+    for label in labels:
+        await browser.wait_channel_open(label)
+        await py.wait_open(label)
+    return trickle
+
+
+def browser_ufrag(desc: dict[str, str] | None) -> str:
+    assert desc is not None
+    ufrag = sdp_attr(desc["sdp"], "ice-ufrag")
+    assert ufrag is not None
+    return ufrag
+
+
+def rtcpeer_generation_ufrags(py: Peer) -> tuple[str, str | None] | None:
+    """(local ufrag, remote ufrag) of the ICE generation carrying rtcpeer's selected pair."""
+    agent = py.pc._agent
+    assert agent is not None
+    gen = agent._current
+    if agent._selected is None or agent._selected is not gen.conn.selected:
+        return None
+    return gen.conn.local_username, gen.remote_ufrag
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[BrowserPeer]:
+    async with chromium_peer() as peer:
+        yield peer
+
+
+@pytest.fixture
+async def py() -> AsyncIterator[Peer]:
+    peer = Peer()
+    try:
+        yield peer
+    finally:
+        await peer.pc.close()
+
+
+# -- 1. ICE restart while data flows -----------------------------------------------------------
+
+
+class Flow:
+    """Numbered text messages both ways on one reliable channel, every ``interval`` s."""
+
+    def __init__(self, browser: BrowserPeer, py: Peer, label: str) -> None:
+        self.browser = browser
+        self.py = py
+        self.label = label
+        self.py_sent = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.browser.count_messages(self.label, keep_texts=True)
+        await self.browser.start_ticker(self.label, 10, "b")
+        self._task = asyncio.ensure_future(self._py_ticker())
+
+    async def _py_ticker(self) -> None:
+        channel = self.py.channels[self.label]
+        while True:
+            channel.send(f"p{self.py_sent}")
+            self.py_sent += 1
+            await asyncio.sleep(0.01)
+
+    async def stop_and_check(self) -> tuple[int, int]:
+        """Stop both tickers; every message must arrive exactly once and in order."""
+        assert self._task is not None
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        ticker = await self.browser.stop_ticker(self.label)
+        assert ticker["errors"] == [], ticker
+        browser_sent = int(ticker["sent"])
+        got = [await self.py.receive(self.label) for _ in range(browser_sent)]
+        assert got == [f"b{n}" for n in range(browser_sent)]
+        assert self.py.inbox[self.label].empty()
+        await wait_for_async(
+            self._browser_has_all, f"browser receiving {self.py_sent} messages", TIMEOUT
+        )
+        texts = (await self.browser.counter(self.label))["texts"]
+        assert texts == [f"p{n}" for n in range(self.py_sent)]
+        return browser_sent, self.py_sent
+
+    async def _browser_has_all(self) -> bool:
+        return int((await self.browser.counter(self.label))["messages"]) >= self.py_sent
+
+
+async def restarted_pairs(browser: BrowserPeer, py: Peer, old: tuple[str, str]) -> None:
+    """Wait until both sides' selected pairs use the new ICE credentials of both sides."""
+    browser_new = browser_ufrag(await browser.local_description())
+    py_new = py.pc._agent.local_ufrag  # type: ignore[union-attr]
+    assert browser_new != old[0] and py_new != old[1]
+
+    async def browser_on_new() -> bool:
+        pair = await browser.selected_candidate_pair()
+        return (
+            pair is not None
+            and pair["local"].get("usernameFragment") == browser_new
+            and pair["remote"].get("usernameFragment") == py_new
+        )
+
+    try:
+        await wait_for_async(browser_on_new, "the browser's pair on the new ufrags")
+    except AssertionError:
+        pairs = [s for s in await browser.get_stats() if s["type"] == "candidate-pair"]
+        raise AssertionError(
+            f"the browser's selected pair is not on the new ufrags {browser_new}/{py_new}: "
+            f"{await browser.selected_candidate_pair()}; all pairs: {pairs}; "
+            f"rtcpeer ICE: {py.pc._agent.stats if py.pc._agent else None}"
+        ) from None
+    await wait_for(
+        lambda: rtcpeer_generation_ufrags(py) == (py_new, browser_new),
+        "rtcpeer's pair on the new ufrags",
+    )
+
+
+async def test_ice_restart_while_data_flows(browser: BrowserPeer, py: Peer) -> None:
+    trickle = await connect(browser, py, labels=("flow",))
+    try:
+        flow = Flow(browser, py, "flow")
+        await flow.start()
+        pair = await browser.selected_candidate_pair()
+        assert pair is not None
+        assert pair["local"].get("usernameFragment") == browser_ufrag(
+            await browser.local_description()
+        ), pair
+
+        # Browser-initiated: pc.restartIce() and the browser offers again.
+        old = (browser_ufrag(await browser.local_description()), py.pc._agent.local_ufrag)  # type: ignore[union-attr]
+        await browser.restart_ice()
+        offer, answer = await browser_offers(browser, py, trickle)
+        assert sdp_attr(offer, "ice-ufrag") != old[0]
+        assert sdp_attr(answer, "ice-ufrag") != old[1]
+        await restarted_pairs(browser, py, old)
+        await asyncio.sleep(0.3)  # keep data flowing on the new pair
+        n_browser, n_py = await flow.stop_and_check()
+        assert n_browser > 0 and n_py > 0
+
+        # rtcpeer-initiated: restartIce() and rtcpeer offers.
+        flow = Flow(browser, py, "flow")
+        await flow.start()
+        old = (browser_ufrag(await browser.local_description()), py.pc._agent.local_ufrag)  # type: ignore[union-attr]
+        py.pc.restartIce()
+        offer, answer = await rtcpeer_offers(browser, py, trickle)
+        assert sdp_attr(offer, "ice-ufrag") != old[1]
+        assert sdp_attr(answer, "ice-ufrag") != old[0]
+        await restarted_pairs(browser, py, old)
+        await asyncio.sleep(0.3)
+        await flow.stop_and_check()
+
+        assert not py.closed["flow"].is_set()
+        assert not browser.channels["flow"].closed.is_set()
+        assert py.pc.connectionState == "connected"
+        assert await browser.connection_state() == "connected"
+        assert trickle.errors == []
+    finally:
+        await trickle.stop()
