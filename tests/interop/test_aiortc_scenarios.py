@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import random
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -552,6 +553,106 @@ async def test_glare_rtcpeer_polite_rolls_back_and_answers() -> None:
         await wait_until(lambda: len(box_t) == 1 and len(box_o) == 1)
         assert (box_t, box_o) == (["polite"], ["impolite"])
         assert ours.connectionState == "connected"
+    finally:
+        await ours.close()
+        await theirs.close()
+
+
+# ---- 1b. partial reliability under loss (FORWARD-TSN both ways) --------------------------------
+
+
+LOSS = 0.05
+
+
+async def test_partial_reliability_under_loss_both_ways() -> None:
+    """5 % of rtcpeer's DTLS application records are dropped each way (seeded), the rest of
+    the stack untouched. Abandoned messages must be skipped with FORWARD-TSN by both stacks:
+    reliable data still all arrives in order, partially reliable data arrives intact or not at
+    all, and once the loss stops every channel (ordered ones included) delivers again."""
+    rng = random.Random(8)
+    lossy = {"on": False, "dropped_in": 0, "dropped_out": 0}
+    ours = rtcpeer.RTCPeerConnection()
+    theirs = aiortc.RTCPeerConnection()
+    deliver_in = ours._on_datagram
+
+    def lossy_in(data: bytes) -> None:
+        if lossy["on"] and data[:1] == b"\x17" and rng.random() < LOSS:
+            lossy["dropped_in"] += 1
+            return
+        deliver_in(data)
+
+    ours._on_datagram = lossy_in  # type: ignore[method-assign]  # the ICE agent's sink
+    at_ours, at_theirs = collect(ours), collect(theirs)
+    try:
+        specs: dict[str, dict[str, Any]] = {
+            "unrel": {"ordered": False, "maxRetransmits": 0},
+            "life": {"maxPacketLifeTime": 150},
+            "rel": {},
+        }
+        mine = {name: ours.createDataChannel(f"r-{name}", **kw) for name, kw in specs.items()}
+        yours = {name: theirs.createDataChannel(f"a-{name}", **kw) for name, kw in specs.items()}
+        await negotiate(ours, theirs, ours_offers=True)
+        for ch in [*mine.values(), *yours.values()]:
+            await wait_open(ch)
+        await wait_until(lambda: len(at_ours) == 3 and len(at_theirs) == 3)
+        driver = ours._driver
+        assert driver is not None
+        send_out = driver._send
+
+        def lossy_out(data: bytes) -> None:
+            if lossy["on"] and data[:1] == b"\x17" and rng.random() < LOSS:
+                lossy["dropped_out"] += 1
+                return
+            send_out(data)
+
+        driver._send = lossy_out
+        got_theirs = {name: inbox(at_theirs[f"r-{name}"]) for name in specs}
+        got_ours = {name: inbox(at_ours[f"a-{name}"]) for name in specs}
+        lossy["on"] = True
+        count = 100
+        for i in range(count):
+            for name in specs:
+                mine[name].send(f"{i}:" + "r" * 1000)
+                yours[name].send(f"{i}:" + "a" * 1000)
+            await asyncio.sleep(0.002)
+        # Reliable channels: everything, in order, despite the loss.
+        await wait_until(
+            lambda: len(got_theirs["rel"]) == count and len(got_ours["rel"]) == count, 90
+        )
+        assert got_theirs["rel"] == [f"{i}:" + "r" * 1000 for i in range(count)]
+        assert got_ours["rel"] == [f"{i}:" + "a" * 1000 for i in range(count)]
+        assert lossy["dropped_in"] > 0 and lossy["dropped_out"] > 0
+        await asyncio.sleep(1.0)  # let lifetimes expire and FORWARD-TSNs go out
+        lossy["on"] = False
+        for name in ("unrel", "life"):
+            mine[name].send("final")
+            yours[name].send("final")
+        await wait_until(
+            lambda: all(
+                box and box[-1] == "final"
+                for box in [
+                    got_theirs["unrel"],
+                    got_theirs["life"],
+                    got_ours["unrel"],
+                    got_ours["life"],
+                ]
+            ),
+            30,
+        )
+        for box, fill in (
+            (got_theirs["unrel"], "r"),
+            (got_theirs["life"], "r"),
+            (got_ours["unrel"], "a"),
+            (got_ours["life"], "a"),
+        ):
+            body = box[:-1]
+            indexes = [int(str(m).split(":", 1)[0]) for m in body]
+            assert all(m == f"{i}:" + fill * 1000 for m, i in zip(body, indexes, strict=True))
+            assert len(set(indexes)) == len(indexes)  # no duplicates
+            assert len(body) > count // 2  # most of it arrived
+        for box in (got_theirs["life"], got_ours["life"]):
+            indexes = [int(str(m).split(":", 1)[0]) for m in box[:-1]]
+            assert indexes == sorted(indexes)  # ordered channel: gaps allowed, no reordering
     finally:
         await ours.close()
         await theirs.close()
