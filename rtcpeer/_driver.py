@@ -72,7 +72,8 @@ class Driver:
         if _DTLS_FIRST <= first <= _DTLS_LAST:
             self.stats["dtls_datagrams"] += 1
             self.transport.receive_datagram(data, self.loop.time())
-            self.schedule_flush()
+            if not self._flush_pending:
+                self.schedule_flush()
         elif 128 <= first <= 191:
             # SRTP/SRTCP: no media negotiated yet; counted, not delivered.
             self.stats["rtp_datagrams"] += 1

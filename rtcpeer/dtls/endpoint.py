@@ -361,8 +361,15 @@ class DtlsEndpoint:
             and data[1] == 0xFE
             and len(data) == _RECORD_HEADER + (data[11] << 8 | data[12])
         ):
-            self.stats["datagrams_in"] += 1
-            return self._receive_app_record(data)
+            stats = self.stats
+            stats["datagrams_in"] += 1
+            try:
+                record = self._records.decrypt(data)
+            except SSL.Error as exc:
+                self._app_record_error(exc)
+                return b""
+            stats["records_in"] += 1
+            return record
         return None
 
     def _receive_app_record(self, data: bytes) -> bytes:
@@ -374,19 +381,21 @@ class DtlsEndpoint:
         """
         try:
             record = self._records.decrypt(data)
-        except SSL.WantReadError:  # discarded by OpenSSL (bad MAC, replay)
-            self.stats["dropped_records"] += 1
-            self.stats["dropped_datagrams"] += 1
-            return b""
-        except SSL.ZeroReturnError:  # pragma: no cover - close_notify is an alert record
-            self._peer_closed()
-            return b""
         except SSL.Error as exc:
-            self._fail(f"peer alert or protocol error: {_error_reason(exc)}")
-            self._flush()
+            self._app_record_error(exc)
             return b""
         self.stats["records_in"] += 1
         return record
+
+    def _app_record_error(self, exc: SSL.Error) -> None:
+        if isinstance(exc, SSL.WantReadError):  # discarded by OpenSSL (bad MAC, replay)
+            self.stats["dropped_records"] += 1
+            self.stats["dropped_datagrams"] += 1
+        elif isinstance(exc, SSL.ZeroReturnError):  # pragma: no cover - an alert record
+            self._peer_closed()
+        else:
+            self._fail(f"peer alert or protocol error: {_error_reason(exc)}")
+            self._flush()
 
     def datagrams_to_send(self, now: float) -> list[bytes]:
         """Drain the datagrams to send to the peer, each at most ``mtu`` bytes."""

@@ -44,6 +44,7 @@ from typing import Any
 
 from rtcpeer.errors import LocalProtocolError
 from rtcpeer.sctp import chunks as ch
+from rtcpeer.sctp.crc32c import crc32c_extend
 from rtcpeer.sctp.events import (
     AssociationClosed,
     AssociationEstablished,
@@ -59,7 +60,6 @@ from rtcpeer.sctp.packet import (
     pack_header,
     parse_packet,
     serialize_packet,
-    verify_checksum,
 )
 from rtcpeer.sctp.plpmtud import MAX_PLPMTU, PROBE_TIMER, Plpmtud
 from rtcpeer.sctp.receiver import Receiver
@@ -372,6 +372,27 @@ class Association:
     def receive_datagram(self, data: bytes, now: float) -> None:
         """Process one SCTP packet. Bad input is dropped and counted; never raises."""
         try:
+            # Hot path: DATA only, established, our ports and tag (RFC 9260 §8.5); anything
+            # else (including bad headers, which are counted there) takes the general path.
+            if (
+                len(data) > COMMON_HEADER_SIZE
+                and data[COMMON_HEADER_SIZE] == 0
+                and self.state in _DATA_STATES
+                and not self._terminated
+            ):
+                src, dst, vtag = _COMMON_HEADER.unpack_from(data)
+                receiver = self.receiver
+                if (
+                    dst == self.local_port
+                    and src == self.remote_port
+                    and vtag == self.local_tag
+                    and vtag
+                    and receiver is not None
+                ):
+                    fields = _data_only(data)
+                    if fields is not None:
+                        self._receive_data_only(data, fields, receiver, now)
+                        return
             self._receive(data, now)
         except ValueError:
             self.stats["dropped"] += 1
@@ -383,14 +404,6 @@ class Association:
         if self._terminated:
             self.stats["dropped"] += 1
             return
-        if len(data) > COMMON_HEADER_SIZE and data[COMMON_HEADER_SIZE] == 0 and self.receiver:
-            fields = _data_only(data)
-            if fields is not None and self.state in _DATA_STATES:
-                if not verify_checksum(data, self._rx_crc):
-                    self.stats["bad_checksum"] += 1
-                    return
-                self._receive_data_only(data, fields, now)
-                return
         try:
             packet = parse_packet(data)
         except ChecksumError:
@@ -423,24 +436,22 @@ class Association:
         if had_data:
             self._after_data(now)
 
-    def _receive_data_only(self, data: bytes, fields: list[_DataFields], now: float) -> None:
-        """A well-formed packet of DATA chunks only, established: the per-packet hot path.
+    def _receive_data_only(
+        self, data: bytes, fields: list[_DataFields], receiver: Receiver, now: float
+    ) -> None:
+        """A well-formed packet of DATA chunks only, with our ports and tag, established.
 
-        Same outcome as the general path (header checks, RFC 9260 §8.5 tag rule for a packet
-        that does not start with INIT/ABORT/..., one ``_on_data`` per chunk, then
+        Same outcome as the general path (checksum, one ``_on_data`` per chunk, then
         ``_after_data``) without a Packet or DataChunk object per chunk.
         """
         stats = self.stats
+        cache = self._rx_crc
+        head = data[:8]
+        crc = cache.crc if head == cache.head else cache.of(head)
+        if crc32c_extend(crc, data[COMMON_HEADER_SIZE:]) != _CHECKSUM.unpack_from(data, 8)[0]:
+            stats["bad_checksum"] += 1
+            return
         stats["packets_received"] += 1
-        src, dst, vtag = _COMMON_HEADER.unpack_from(data)
-        if dst != self.local_port or src != self.remote_port:
-            stats["dropped"] += 1
-            return
-        if vtag != self.local_tag or not self.local_tag:
-            stats["bad_vtag"] += 1
-            return
-        receiver = self.receiver
-        assert receiver is not None
         stats["data_chunks_received"] += len(fields)
         on_data = receiver.on_data_fields
         for tsn, sid, ssn, ppid, user_data, flags in fields:
@@ -839,6 +850,7 @@ _SEND_STATES = frozenset(("established", "shutdown-pending", "shutdown-received"
 
 _DataFields = tuple[int, int, int, int, bytes, int]  # tsn, sid, ssn, ppid, user data, flags
 _COMMON_HEADER = struct.Struct("!HHI")
+_CHECKSUM = struct.Struct("<I")  # RFC 9260 Appendix A: CRC32c stored little-endian
 _DATA_CHUNK = struct.Struct("!BBHIHHI")  # type, flags, length, tsn, stream id, ssn, ppid
 
 
