@@ -31,12 +31,17 @@ import pytest
 from rtcpeer import (
     RTCConfiguration,
     RTCIceCandidate,
+    RTCIceServer,
     RTCPeerConnection,
     RTCSessionDescription,
 )
+from rtcpeer.testing.turnserver import CoturnServer
 
 sys.path.insert(0, str(Path(__file__).parent))
 from browser import BrowserPeer, chromium_peer
+from coturn_fixtures import coturn
+
+__all__ = ["coturn"]
 
 pytestmark = [pytest.mark.interop, pytest.mark.chromium]
 
@@ -45,7 +50,7 @@ KIB = 1024
 MIB = 1024 * KIB
 
 
-# -- helpers ------------------------------------------------------------------------------
+# -- helpers --
 
 
 def strip_candidates(sdp: str) -> str:
@@ -295,7 +300,7 @@ async def py() -> AsyncIterator[Peer]:
         await peer.pc.close()
 
 
-# -- 1. ICE restart while data flows -----------------------------------------------------------
+# -- 1. ICE restart while data flows --
 
 
 class Flow:
@@ -410,5 +415,346 @@ async def test_ice_restart_while_data_flows(browser: BrowserPeer, py: Peer) -> N
         assert py.pc.connectionState == "connected"
         assert await browser.connection_state() == "connected"
         assert trickle.errors == []
+    finally:
+        await trickle.stop()
+
+
+# -- 2. renegotiation --
+
+
+async def browser_transport(browser: BrowserPeer) -> dict[str, Any]:
+    return next(s for s in await browser.get_stats() if s["type"] == "transport")
+
+
+async def roundtrip(browser: BrowserPeer, py: Peer, label: str, text: str) -> None:
+    await browser.send(label, f"b:{text}")
+    assert await py.receive(label) == f"b:{text}"
+    py.channels[label].send(f"p:{text}")
+    assert await browser.receive(label) == f"p:{text}"
+
+
+async def test_renegotiation_keeps_roles(browser: BrowserPeer, py: Peer) -> None:
+    trickle = await connect(browser, py, labels=("first",))
+    try:
+        assert py.pc._transport.role == "client"  # answered with a=setup:active
+        role_before = (await browser_transport(browser)).get("dtlsRole")
+        assert role_before in (None, "server"), role_before
+
+        # A second channel from the browser after connecting: DCEP in band, no SDP.
+        await browser.create_data_channel("second", ordered=True)
+        await browser.wait_channel_open("second")
+        await py.wait_open("second")
+        await roundtrip(browser, py, "second", "in-band")
+
+        # An offer/answer round without changes, the browser offering.
+        offer, answer = await browser_offers(browser, py, trickle)
+        assert sdp_attr(answer, "setup") == "active"
+        await roundtrip(browser, py, "first", "after browser re-offer")
+
+        # rtcpeer offers now: the browser must accept it and keep its DTLS role.
+        offer, answer = await rtcpeer_offers(browser, py, trickle)
+        assert sdp_attr(offer, "setup") in ("actpass", "passive"), offer
+        assert sdp_attr(answer, "setup") == "passive", answer  # browser stays DTLS server
+        assert py.pc.signalingState == "stable"
+        assert (await browser.all_states())["signalingState"] == "stable"
+        await roundtrip(browser, py, "first", "after rtcpeer re-offer")
+        await roundtrip(browser, py, "second", "after rtcpeer re-offer")
+        assert (await browser_transport(browser)).get("dtlsRole") == role_before
+        assert py.pc._transport.role == "client"
+        assert py.pc.connectionState == "connected"
+        assert not py.closed["first"].is_set() and not py.closed["second"].is_set()
+        assert trickle.errors == []
+    finally:
+        await trickle.stop()
+
+
+# -- 3. pc.close() from either side --
+
+
+async def test_browser_close_reaches_rtcpeer(browser: BrowserPeer, py: Peer) -> None:
+    """The browser's ``pc.close()`` sends SCTP ABORT and DTLS close_notify: rtcpeer's channels
+    close at once and its DTLS transport is "closed". W3C's connection-state rule counts a
+    closed DTLS transport with a connected ICE transport as "connected" (Chromium computes it
+    the same way), so the state only leaves "connected" when ICE consent freshness notices
+    the peer is gone: "disconnected" after consentDisconnectedAfter (5 s), "failed" at 30 s.
+    That is what is asserted (bounded at 15 s); "closed" is only for our own close()."""
+    trickle = await connect(browser, py, labels=("a", "b"))
+    try:
+        await roundtrip(browser, py, "a", "before close")
+        closed_at = time.monotonic()
+        await browser.close()
+        for label in ("a", "b"):
+            await asyncio.wait_for(py.closed[label].wait(), 10.0)
+            assert py.channels[label].readyState == "closed"
+        # The browser's SCTP ABORT / DTLS close_notify ends the channels; rtcpeer's
+        # connection must not stay "connected" with a dead transport for long.
+        await wait_for(
+            lambda: py.pc.connectionState in ("failed", "disconnected"),
+            f"rtcpeer leaving 'connected' (states {py.connection_states})",
+            timeout=15.0,
+        )
+        assert py.pc._transport.dtls_state == "closed"
+        assert max(py.closed_at.values()) - closed_at < 10.0
+    finally:
+        await trickle.stop()
+
+
+async def test_rtcpeer_close_reaches_browser(browser: BrowserPeer, py: Peer) -> None:
+    trickle = await connect(browser, py, offerer="rtcpeer", labels=("a", "b"))
+    try:
+        await roundtrip(browser, py, "b", "before close")
+        await py.pc.close()
+        assert py.pc.connectionState == "closed"
+        for label in ("a", "b"):
+            await browser.wait_channel_closed(label, timeout=10.0)
+            info = await browser.channel_info(label)
+            assert info is not None and info["readyState"] == "closed", info
+
+        async def browser_gone() -> bool:
+            return await browser.connection_state() in ("closed", "failed", "disconnected")
+
+        await wait_for_async(browser_gone, "the browser's connection leaving 'connected'", 40.0)
+    finally:
+        await trickle.stop()
+
+
+# -- 4. partial reliability --
+
+
+async def test_partial_reliability_both_sides(browser: BrowserPeer, py: Peer) -> None:
+    trickle = await connect(browser, py, labels=("base",))
+    try:
+        await browser.create_data_channel("br-unrel", ordered=False, maxRetransmits=0)
+        await browser.create_data_channel("br-life", maxPacketLifeTime=100)
+        py.create_channel("py-unrel", ordered=False, maxRetransmits=0)
+        py.create_channel("py-life", maxPacketLifeTime=100)
+        for label in ("br-unrel", "br-life", "py-unrel", "py-life"):
+            await browser.wait_channel_open(label)
+            await py.wait_open(label)
+
+        for label in ("br-unrel", "py-unrel"):
+            ch = py.channels[label]
+            assert (ch.ordered, ch.maxRetransmits, ch.maxPacketLifeTime) == (False, 0, None)
+            info = await browser.channel_info(label)
+            assert info is not None
+            assert (info["ordered"], info["maxRetransmits"], info["maxPacketLifeTime"]) == (
+                False,
+                0,
+                None,
+            ), info
+        for label in ("br-life", "py-life"):
+            ch = py.channels[label]
+            assert (ch.ordered, ch.maxRetransmits, ch.maxPacketLifeTime) == (True, None, 100)
+            info = await browser.channel_info(label)
+            assert info is not None
+            assert (info["ordered"], info["maxRetransmits"], info["maxPacketLifeTime"]) == (
+                True,
+                None,
+                100,
+            ), info
+
+        n = 50
+        labels = ("br-unrel", "br-life", "py-unrel", "py-life")
+        abandoned_before = abandoned_messages(py)
+        for label in labels:
+            for i in range(n):
+                py.channels[label].send(f"{label}:{i}".encode())
+        for label in labels:
+            for i in range(n):
+                await browser.send(label, f"{label}:{i}")
+        for label in labels:
+            got_py = {await py.receive(label) for _ in range(n)}
+            assert got_py == {f"{label}:{i}" for i in range(n)}
+        # rtcpeer -> browser: every message arrives, unless rtcpeer's sender abandoned it
+        # (PR-SCTP does so by design when the host stalls past 100 ms or a retransmission
+        # is needed): each missing message must be accounted for by an abandonment.
+        missing = 0
+        for label in labels:
+            got_br: set[str | bytes] = set()
+            with contextlib.suppress(TimeoutError):
+                while len(got_br) < n:
+                    got_br.add(await browser.receive(label, timeout=3.0))
+            assert got_br <= {f"{label}:{i}".encode() for i in range(n)}
+            missing += n - len(got_br)
+        assert missing <= abandoned_messages(py) - abandoned_before, (
+            missing,
+            abandoned_messages(py) - abandoned_before,
+        )
+    finally:
+        await trickle.stop()
+
+
+def abandoned_messages(py: Peer) -> int:
+    association = py.pc._transport.association
+    assert association is not None and association.sender is not None
+    return int(association.sender.stats["abandoned_messages"])
+
+
+# -- 5. bulk transfer with backpressure --
+
+
+async def test_bulk_with_backpressure(browser: BrowserPeer, py: Peer) -> None:
+    trickle = await connect(browser, py, labels=("bulk",))
+    try:
+        chunk = 16 * KIB
+        total_down = 20 * MIB
+        await browser.count_messages("bulk")
+        channel = py.channels["bulk"]
+        channel.bufferedAmountLowThreshold = 256 * KIB
+        low = asyncio.Event()
+        lows = 0
+
+        @channel.on("bufferedamountlow")
+        def on_low() -> None:
+            nonlocal lows
+            lows += 1
+            low.set()
+
+        payload = bytes(range(256)) * (chunk // 256)
+        sent = 0
+        max_buffered = 0
+        while sent < total_down:
+            while sent < total_down and channel.bufferedAmount <= 1 * MIB:
+                channel.send(payload)
+                sent += chunk
+                max_buffered = max(max_buffered, channel.bufferedAmount)
+            if sent < total_down:
+                low.clear()
+                await asyncio.wait_for(low.wait(), TIMEOUT)
+        assert lows > 0 and max_buffered <= 1 * MIB + chunk
+        counted = await browser.wait_counted("bulk", total_down, timeout=60.0)
+        assert counted == {"bytes": total_down, "messages": total_down // chunk}
+
+        # Browser -> rtcpeer: 5 MB paced by bufferedamountlow in the page.
+        total_up = 5 * MIB
+        result = await browser.send_bulk("bulk", total_up, chunk, 256 * KIB, timeout=60.0)
+        assert result["sent"] == total_up and result["lowEvents"] > 0, result
+        got = 0
+        messages = 0
+        while got < total_up:
+            msg = await py.receive("bulk", timeout=30.0)
+            assert isinstance(msg, bytes) and len(msg) == chunk
+            assert msg[:4] == bytes([0, 1, 2, 3])
+            got += len(msg)
+            messages += 1
+        assert got == total_up and messages == total_up // chunk
+        assert py.inbox["bulk"].empty()
+    finally:
+        await trickle.stop()
+
+
+# -- 6. relay-only through coturn --
+
+
+async def test_relay_only_through_coturn(browser: BrowserPeer, coturn: CoturnServer) -> None:
+    url = coturn.url("turn", "udp")
+    py = Peer(
+        RTCConfiguration(
+            iceServers=[RTCIceServer(url, coturn.username, coturn.password)],
+            iceTransportPolicy="relay",
+        )
+    )
+    trickle = None
+    try:
+        trickle = await connect(
+            browser,
+            py,
+            labels=("relayed",),
+            browser_config={
+                "iceServers": [
+                    {"urls": url, "username": coturn.username, "credential": coturn.password}
+                ],
+                "iceTransportPolicy": "relay",
+            },
+        )
+        await roundtrip(browser, py, "relayed", "through coturn")
+        pair = await browser.selected_candidate_pair()
+        assert pair is not None
+        assert pair["local"]["candidateType"] == "relay", pair
+        assert pair["remote"]["candidateType"] == "relay", pair
+        py_pair = py.pc._agent.selected_pair if py.pc._agent else None  # type: ignore[union-attr]
+        assert py_pair is not None and py_pair[0].type == "relay", py_pair
+        for c in trickle.to_browser + trickle.from_browser:
+            if c is not None and c.get("candidate"):
+                assert " typ relay" in c["candidate"], c
+        assert trickle.errors == []
+    finally:
+        if trickle is not None:
+            await trickle.stop()
+        await py.pc.close()
+
+
+# -- 7. many channels --
+
+
+async def test_hundred_channels_before_and_after_connecting(browser: BrowserPeer, py: Peer) -> None:
+    await browser.create({"iceServers": []})
+    trickle = Trickle(browser, py)
+    try:
+        before = [f"pre-{i:03d}" for i in range(100)]
+        ids = await browser.create_data_channels(before)
+        assert len(ids) == 100
+        await browser_offers(browser, py, trickle)
+        after = [f"post-{i:03d}" for i in range(100)]
+        for label in before:
+            await browser.wait_channel_open(label)
+        ids += await browser.create_data_channels(after)
+        for label in after:
+            await browser.wait_channel_open(label)
+        for label in before + after:
+            await browser.send(label, f"hello {label}")
+        for label in before + after:
+            await py.wait_open(label)
+            assert await py.receive(label) == f"hello {label}"
+            assert py.channels[label].label == label
+        stream_ids = {py.channels[label].id for label in before + after}
+        assert len(stream_ids) == 200
+        for label in (before[0], before[-1], after[0], after[-1]):
+            py.channels[label].send(f"back {label}")
+            assert await browser.receive(label) == f"back {label}"
+        assert trickle.errors == []
+    finally:
+        await trickle.stop()
+
+
+# -- 8. negotiated channels and DTLS roles --
+
+
+@pytest.mark.parametrize("offerer", ["browser", "rtcpeer"])
+async def test_negotiated_channel_and_dtls_roles(
+    browser: BrowserPeer, py: Peer, offerer: str
+) -> None:
+    trickle = await connect(browser, py, offerer=offerer, labels=("dcep",))
+    try:
+        offer = py.pc.remoteDescription if offerer == "browser" else py.pc.localDescription
+        answer = py.pc.localDescription if offerer == "browser" else py.pc.remoteDescription
+        assert offer is not None and answer is not None
+        assert sdp_attr(offer.sdp, "setup") == "actpass"
+        assert sdp_attr(answer.sdp, "setup") == "active"
+        # The answerer is the DTLS client.
+        py_role = "client" if offerer == "browser" else "server"
+        assert py.pc._transport.role == py_role
+        browser_role = (await browser_transport(browser)).get("dtlsRole")
+        assert browser_role in (None, "server" if py_role == "client" else "client")
+
+        await browser.create_data_channel("side", negotiated=True, id=5)
+        channel = py.create_channel("side", negotiated=True, id=5)
+        await browser.wait_channel_open("side")
+        await py.wait_open("side")
+        assert channel.id == 5 and channel.negotiated
+        info = await browser.channel_info("side")
+        assert info is not None and info["id"] == 5 and info["negotiated"] is True
+
+        # An in-band channel from rtcpeer next to it: it must not take stream 5.
+        extra = py.create_channel("py-extra")
+        await browser.wait_channel_open("py-extra")
+        await py.wait_open("py-extra")
+        assert extra.id != 5
+        # Stream ids follow the DTLS role (RFC 8832 §6: client even, server odd).
+        assert extra.id % 2 == (0 if py_role == "client" else 1), extra.id
+
+        await roundtrip(browser, py, "side", "negotiated")
+        await roundtrip(browser, py, "py-extra", "in band")
+        await roundtrip(browser, py, "dcep", "first")
     finally:
         await trickle.stop()
