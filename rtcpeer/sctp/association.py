@@ -328,6 +328,8 @@ class Association:
         pl = self.plpmtud
         if pl is not None and pl.deadline is not None and now >= pl.deadline:
             pl.handle_timer(now)
+            if pl.plpmtu != self._limit:
+                self._apply_plpmtu()  # a confirmed black hole dropped PLPMTU to BASE
 
     def _check_black_hole(self, now: float) -> None:
         """RFC 8899 §4.3: T3 with DATA from packets larger than BASE still unacknowledged."""

@@ -19,7 +19,9 @@ State machine (RFC 8899 §5.2; sizes are SCTP packet sizes, multiples of 4):
         --acked--> PLPMTU = size, probe the next one; none left --> SEARCH_COMPLETE
         --lost MAX_PROBES times (or too big locally)--> SEARCH_COMPLETE at the last confirmed
     SEARCH_COMPLETE --PMTU_RAISE_TIMER (600 s, §5.1.1) and PLPMTU < MAX--> SEARCHING
-    any --black_hole() (§4.3)--> BASE, PLPMTU = BASE
+    SEARCHING/SEARCH_COMPLETE --black_hole() (§4.3: a suspected black hole)--> CONFIRMING:
+        probe the current PLPMTU --acked--> SEARCH_COMPLETE (it was congestion; PLPMTU kept)
+                                 --lost MAX_PROBES times--> BASE, PLPMTU = BASE, search again
     any --reset_path() (§4.3, a change of path)--> DISABLED, PLPMTU = BASE; start() again
     any --disable() (the path cannot carry DF probes: TURN, TCP, no socket option)--> DISABLED
 
@@ -77,7 +79,7 @@ _INFO = struct.Struct("!4sQI")
 # behind the 12-byte common header: the smallest probe packet.
 PROBE_OVERHEAD = 12 + 4 + 4 + _INFO.size + 4
 
-State = Literal["disabled", "base", "searching", "search-complete", "error"]
+State = Literal["disabled", "base", "searching", "search-complete", "confirming", "error"]
 # What became of a probe handed to the network layer: sent (with Don't-Fragment), too big for
 # the local interface (EMSGSIZE), or no Don't-Fragment control on this path.
 ProbeResult = Literal["sent", "too-big", "unavailable"]
@@ -163,18 +165,21 @@ class Plpmtud:
         self.deadline = self.reason = None
 
     def black_hole(self, now: float) -> bool:
-        """Packets larger than BASE stopped arriving (§4.3): BASE, then search again.
+        """Packets larger than BASE may have stopped arriving (§4.3): confirm it first.
 
-        Returns whether PLPMTU dropped.
+        A retransmission timeout with big packets in flight is also what plain congestion
+        loss looks like, so the current PLPMTU is probed (CONFIRMING) before anything drops;
+        only MAX_PROBES lost confirmations make it a black hole (then BASE and a new search).
+        Returns whether PLPMTU dropped (never at once: see :meth:`handle_timer`).
         """
-        if self.plpmtu <= self.base or self.state == "disabled":
+        if self.plpmtu <= self.base or self.state in ("disabled", "confirming"):
             return False
-        self.stats["black_holes"] += 1
-        self._set_plpmtu(self.base)
+        self.stats["black_hole_suspicions"] = self.stats.get("black_hole_suspicions", 0) + 1
         self._clear_probe()
         self.deadline = self.reason = None
-        self._enter_base()
-        return True
+        self.state = "confirming"
+        self._probe(self.plpmtu)
+        return False
 
     def next_probe(self, now: float, rto: float) -> tuple[int, bytes] | None:
         """The probe to send now, as (packet size, Heartbeat Info), starting its timer."""
@@ -202,6 +207,9 @@ class Plpmtud:
         self._clear_probe()
         self.deadline = self.reason = None
         before = self.plpmtu
+        if self.state == "confirming":
+            self._complete(now)  # the path still carries PLPMTU: the loss was congestion
+            return False
         if self.state == "base" or self.state == "error":
             self.state = "searching"
         else:
@@ -264,6 +272,12 @@ class Plpmtud:
 
     def _size_failed(self, now: float) -> None:
         self._clear_probe()
+        if self.state == "confirming":
+            # A confirmed black hole (§4.3): back to BASE, then search again.
+            self.stats["black_holes"] += 1
+            self._set_plpmtu(self.base)
+            self._enter_base()
+            return
         if self.state == "base":
             self.state = "error"
             self.deadline = now + self.error_retry

@@ -161,14 +161,68 @@ def test_black_hole_drops_to_base_and_data_still_arrives() -> None:
     now = p.run_until(lambda: len(p.messages("b")) == 2, 0.0)
     assert [m.data for m in p.messages("b")] == payloads
     assert p.a.stats["black_holes"] == 1
-    # BASE confirmed, 1452 lost MAX_PROBES times: the search settles at BASE.
+    # The T3 made it a suspicion; MAX_PROBES lost confirmations of the current PLPMTU made it
+    # a black hole; then BASE confirmed, 1452 lost MAX_PROBES times: the search settles at BASE.
     now = p.run_until(lambda: p.a.plpmtud is not None and p.a.plpmtud.state != "searching", now)
     assert p.a.plpmtu == BASE
-    assert [s for s, _ in p.probes["a>b"][len(CLIMB) :]] == [BASE, 1452, 1452, 1452]
+    assert [s for s, _ in p.probes["a>b"][len(CLIMB) :]] == [MAX_PLPMTU] * 3 + [
+        BASE,
+        1452,
+        1452,
+        1452,
+    ]
+    assert p.a.stats["black_hole_suspicions"] == 1
     # Chunks fragmented at 16 KB before the drop went alone, fragmentable; new ones are small.
     mark = len(p.sizes["a>b"])
     now, _ = deliver(p, now, 2, 50_000)
     assert max(p.sizes["a>b"][mark:]) <= BASE
+
+
+class LossyOnce(PathPair):
+    """Drops the first ``drop`` DATA-bearing datagrams a->b, then carries everything."""
+
+    def __init__(self, drop: int) -> None:
+        super().__init__()
+        self.drop = 0
+        self.to_drop = drop
+
+    def _move(self, src: Association, dst: Association, d: str, now: float) -> int:
+        if d != "a>b" or self.drop >= self.to_drop:
+            return super()._move(src, dst, d, now)
+        packets = src.datagrams_to_send(now)
+        src.oversize_pending = False
+        for pkt in packets:
+            self.sizes[d].append(len(pkt))
+            if self.drop < self.to_drop and len(pkt) > 1000:
+                self.drop += 1  # congestion loss, not a path change
+            else:
+                dst.receive_datagram(pkt, now)
+        probes = src.probe_datagrams_to_send(now)
+        for pkt in probes:
+            self.probes[d].append((len(pkt), now))
+            dst.receive_datagram(pkt, now)
+        return len(packets) + len(probes)
+
+
+def test_congestion_loss_is_not_a_black_hole() -> None:
+    """A T3 with big packets in flight is only a suspicion (RFC 8899 §4.3): the confirmation
+    probe of the current PLPMTU gets through, so PLPMTU stays where the search put it."""
+    p = LossyOnce(drop=0)
+    p.connect()
+    assert p.a.plpmtu == MAX_PLPMTU
+    p.to_drop = 1
+    data = os.urandom(MAX_PLPMTU // 2)  # one DATA packet, lost: no fast retransmit, T3
+    p.a.remote_max_message_size = 262144
+    p.a.send(1, 53, data, 0.0)
+    p.transfer(0.0)
+    assert p.drop == 1 and not p.messages("b")
+    assert p.a.get_timer() is not None and p.a.timer_reason == "sctp.t3-rtx"
+    now = p.run_until(lambda: len(p.messages("b")) == 1, 0.0)
+    assert p.messages("b") == [DataReceived(1, 53, data)]
+    now = p.run_until(lambda: p.a.plpmtud is not None and p.a.plpmtud.state != "confirming", now)
+    assert p.a.plpmtu == MAX_PLPMTU
+    assert p.a.stats["black_hole_suspicions"] == 1 and p.a.stats["black_holes"] == 0
+    assert [s for s, _ in p.probes["a>b"][len(CLIMB) :]] == [MAX_PLPMTU]
 
 
 def test_reset_path_goes_back_to_base_and_searches_again() -> None:
