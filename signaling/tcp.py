@@ -27,6 +27,7 @@ from typing import Self
 
 from ._lines import DEFAULT_MAX_LINE, LineTransport
 from .errors import TransportClosed
+from .transport import unless_closed
 
 __all__ = [
     "TcpListener",
@@ -135,21 +136,7 @@ class TcpListener:
 
     async def accept(self) -> TcpTransport:
         """The next incoming connection; ``TransportClosed`` once the listener is closed."""
-        if self._closed.is_set():
-            raise TransportClosed("the listener is closed")
-        get = asyncio.ensure_future(self._accepted.get())
-        closed = asyncio.ensure_future(self._closed.wait())
-        try:
-            await asyncio.wait({get, closed}, return_when=asyncio.FIRST_COMPLETED)
-        except BaseException:  # cancelled from outside
-            get.cancel()
-            raise
-        finally:
-            closed.cancel()
-        if get.done():
-            return get.result()
-        get.cancel()
-        raise TransportClosed("the listener is closed")
+        return await unless_closed(self._accepted.get(), self._closed, "the listener is closed")
 
     async def __aiter__(self) -> AsyncIterator[TcpTransport]:
         while True:

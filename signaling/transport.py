@@ -103,22 +103,7 @@ class BaseTransport(ABC):
 
     async def _unless_closed(self, operation: Awaitable[T]) -> T:
         """Await ``operation``; raise ``TransportClosed`` if ``close()`` happens first."""
-        task = asyncio.ensure_future(operation)
-        if self._closing.is_set():
-            task.cancel()
-            raise TransportClosed("the transport is closed")
-        closing = asyncio.ensure_future(self._closing.wait())
-        try:
-            await asyncio.wait({task, closing}, return_when=asyncio.FIRST_COMPLETED)
-        except BaseException:  # cancelled from outside
-            task.cancel()
-            raise
-        finally:
-            closing.cancel()
-        if task.done():
-            return task.result()
-        task.cancel()
-        raise TransportClosed("the transport is closed")
+        return await unless_closed(operation, self._closing, "the transport is closed")
 
     def __aiter__(self) -> AsyncIterator[Message]:
         return self._iterate()
@@ -146,3 +131,24 @@ class BaseTransport(ABC):
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+async def unless_closed(operation: Awaitable[T], closing: asyncio.Event, what: str) -> T:
+    """Await ``operation`` unless ``closing`` is set first: then cancel it and raise
+    ``TransportClosed(what)``. Shared by transports and listeners."""
+    task = asyncio.ensure_future(operation)
+    if closing.is_set():
+        task.cancel()
+        raise TransportClosed(what)
+    closed = asyncio.ensure_future(closing.wait())
+    try:
+        await asyncio.wait({task, closed}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # cancelled from outside
+        task.cancel()
+        raise
+    finally:
+        closed.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    raise TransportClosed(what)
