@@ -34,6 +34,12 @@ from rtcpeer.ice.servers import ServerUrl
 
 logger = logging.getLogger(__name__)
 
+# Host sockets ask for a receive buffer that holds the SCTP receive window (1 MiB of data,
+# i.e. 64 datagrams of 16 KB once PLPMTUD raised the packet size, plus kernel per-datagram
+# overhead): a smaller one overflows when the application falls behind a burst, and each
+# overflow costs a retransmission timeout. The kernel caps the request at net.core.rmem_max.
+HOST_RECEIVE_BUFFER = 4 * 1024 * 1024
+
 #: W3C webrtc-pc: "701: server could not be reached".
 ERROR_UNREACHABLE = 701
 
@@ -127,7 +133,7 @@ class Gatherer:
                 continue
             sock = protocol.transport.get_extra_info("socket")
             if sock is not None:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, turn.UDP_SOCKET_BUFFER_SIZE)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, HOST_RECEIVE_BUFFER)
             host, port = protocol.transport.get_extra_info("sockname")[:2]
             protocol.local_candidate = aioice.Candidate(
                 foundation=_foundation("host", host, ""),
