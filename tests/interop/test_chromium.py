@@ -14,18 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 try:
-    from rtcpeer import (
-        RTCConfiguration,
-        RTCIceCandidate,
-        RTCPeerConnection,
-        RTCSessionDescription,
-    )
+    from rtcpeer import RTCIceCandidate, RTCSessionDescription
 except ImportError as exc:  # facade not there yet: every test fails (not skips) with it
     FACADE_IMPORT_ERROR: ImportError | None = exc
 else:
@@ -35,126 +30,20 @@ try:  # tests/ may or may not become a package
     from .browser import BrowserPeer, chromium_peer
 except ImportError:
     from browser import BrowserPeer, chromium_peer  # type: ignore[no-redef]
+from rtcpeer_side import TIMEOUT, PyPeer, strip_candidates, wait_for
 
 pytestmark = [pytest.mark.interop, pytest.mark.chromium]
 
-TIMEOUT = 20.0
 KIB = 1024
 
 
 # -- helpers ------------------------------------------------------------------------
 
 
-def strip_candidates(sdp: str) -> str:
-    """Remove candidates from an SDP so that only trickled candidates can connect."""
-    lines = [
-        line
-        for line in sdp.splitlines()
-        if not line.startswith(("a=candidate:", "a=end-of-candidates"))
-    ]
-    return "\r\n".join(lines) + "\r\n"
-
-
-class PyPeer:
-    """An rtcpeer RTCPeerConnection with its events collected into queues."""
-
-    def __init__(self) -> None:
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.candidates: asyncio.Queue[RTCIceCandidate | None] = asyncio.Queue()
-        self.sent_candidates: list[dict[str, Any] | None] = []
-        self.remote_channels: asyncio.Queue[Any] = asyncio.Queue()
-        self.channels: dict[str, Any] = {}
-        self.inbox: dict[str, asyncio.Queue[str | bytes]] = {}
-        self.opened: dict[str, asyncio.Event] = {}
-        self.closed: dict[str, asyncio.Event] = {}
-
-        @self.pc.on("icecandidate")
-        def on_candidate(candidate: RTCIceCandidate | None) -> None:
-            self.candidates.put_nowait(candidate)
-
-        @self.pc.on("datachannel")
-        def on_datachannel(channel: Any) -> None:
-            self._watch(channel)
-            self.remote_channels.put_nowait(channel)
-
-    def _watch(self, channel: Any) -> None:
-        label = channel.label
-        self.channels[label] = channel
-        inbox = self.inbox.setdefault(label, asyncio.Queue())
-        opened = self.opened.setdefault(label, asyncio.Event())
-        closed = self.closed.setdefault(label, asyncio.Event())
-        if channel.readyState == "open":
-            opened.set()
-
-        @channel.on("open")
-        def on_open() -> None:
-            opened.set()
-
-        @channel.on("close")
-        def on_close() -> None:
-            closed.set()
-
-        @channel.on("message")
-        def on_message(message: str | bytes) -> None:
-            inbox.put_nowait(message)
-
-    def create_channel(self, label: str, **init: Any) -> Any:
-        channel = self.pc.createDataChannel(label, **init)
-        self._watch(channel)
-        return channel
-
-    async def wait_open(self, label: str) -> Any:
-        event = self.opened.setdefault(label, asyncio.Event())
-        await asyncio.wait_for(event.wait(), TIMEOUT)
-        return self.channels[label]
-
-    async def receive(self, label: str) -> str | bytes:
-        inbox = self.inbox.setdefault(label, asyncio.Queue())
-        return await asyncio.wait_for(inbox.get(), TIMEOUT)
-
-    async def send_candidates_to(self, browser: BrowserPeer) -> None:
-        """Forward rtcpeer's trickled candidates to the browser, end-of-candidates too."""
-        while True:
-            candidate = await asyncio.wait_for(self.candidates.get(), TIMEOUT)
-            as_json = None if candidate is None else candidate_json(candidate)
-            self.sent_candidates.append(as_json)
-            await browser.add_ice_candidate(as_json)
-            if candidate is None:
-                return
-
-    async def receive_candidates_from(self, browser: BrowserPeer) -> int:
-        """Feed the browser's trickled candidates to rtcpeer; returns how many."""
-        count = 0
-        while True:
-            cand = await browser.next_candidate(TIMEOUT)
-            if cand is None:
-                await self.pc.addIceCandidate(None)
-                return count
-            if not cand.get("candidate"):
-                continue  # Chromium's per-generation end marker; None follows
-            await self.pc.addIceCandidate(RTCIceCandidate.from_json(cand))
-            count += 1
-
-
-def candidate_json(candidate: RTCIceCandidate) -> dict[str, Any]:
-    """The W3C ``toJSON()`` dict (rtcpeer spells it ``toJSON``; ``to_json`` accepted too)."""
-    to_json = getattr(candidate, "toJSON", None) or candidate.to_json  # type: ignore[attr-defined]
-    result: dict[str, Any] = to_json()
-    return result
-
-
 def check_candidate_json(cand: dict[str, Any] | None) -> None:
     assert cand is not None
     assert cand["candidate"].startswith("candidate:"), cand
     assert cand.get("sdpMid") is not None or cand.get("sdpMLineIndex") is not None, cand
-
-
-async def wait_for(predicate: Callable[[], bool], what: str) -> None:
-    for _ in range(int(TIMEOUT / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def connect_browser_offers(

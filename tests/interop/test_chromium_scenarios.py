@@ -22,7 +22,7 @@ import contextlib
 import re
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,6 @@ from rtcpeer import (
     RTCConfiguration,
     RTCIceCandidate,
     RTCIceServer,
-    RTCPeerConnection,
     RTCSessionDescription,
 )
 from rtcpeer.testing.turnserver import CoturnServer
@@ -40,12 +39,13 @@ from rtcpeer.testing.turnserver import CoturnServer
 sys.path.insert(0, str(Path(__file__).parent))
 from browser import BrowserPeer, chromium_peer
 from coturn_fixtures import coturn
+from rtcpeer_side import TIMEOUT, strip_candidates, wait_for, wait_for_async
+from rtcpeer_side import PyPeer as Peer
 
 __all__ = ["coturn"]
 
 pytestmark = [pytest.mark.interop, pytest.mark.chromium]
 
-TIMEOUT = 20.0
 KIB = 1024
 MIB = 1024 * KIB
 
@@ -53,104 +53,9 @@ MIB = 1024 * KIB
 # -- helpers --
 
 
-def strip_candidates(sdp: str) -> str:
-    lines = [
-        line
-        for line in sdp.splitlines()
-        if not line.startswith(("a=candidate:", "a=end-of-candidates"))
-    ]
-    return "\r\n".join(lines) + "\r\n"
-
-
 def sdp_attr(sdp: str, name: str) -> str | None:
     match = re.search(rf"^a={name}:(\S+)", sdp, re.MULTILINE)
     return match.group(1) if match else None
-
-
-async def wait_for(predicate: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
-async def wait_for_async(
-    predicate: Callable[[], Awaitable[bool]], what: str, timeout: float = TIMEOUT
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not await predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
-class Peer:
-    """An rtcpeer RTCPeerConnection with its events collected."""
-
-    def __init__(self, config: RTCConfiguration | None = None) -> None:
-        self.pc = RTCPeerConnection(config or RTCConfiguration(iceServers=[]))
-        self.candidates: asyncio.Queue[RTCIceCandidate | None] = asyncio.Queue()
-        self.channels: dict[str, Any] = {}
-        self.inbox: dict[str, asyncio.Queue[str | bytes]] = {}
-        self.opened: dict[str, asyncio.Event] = {}
-        self.closed: dict[str, asyncio.Event] = {}
-        self.closed_at: dict[str, float] = {}
-        self.connection_states: list[str] = []
-
-        @self.pc.on("icecandidate")
-        def on_candidate(candidate: RTCIceCandidate | None) -> None:
-            self.candidates.put_nowait(candidate)
-
-        @self.pc.on("datachannel")
-        def on_datachannel(channel: Any) -> None:
-            self.watch(channel)
-
-        @self.pc.on("connectionstatechange")
-        def on_state() -> None:
-            self.connection_states.append(self.pc.connectionState)
-
-    def watch(self, channel: Any) -> None:
-        label = channel.label
-        self.channels[label] = channel
-        inbox = self.inbox.setdefault(label, asyncio.Queue())
-        opened = self.opened.setdefault(label, asyncio.Event())
-        closed = self.closed.setdefault(label, asyncio.Event())
-        if channel.readyState == "open":
-            opened.set()
-
-        @channel.on("open")
-        def on_open() -> None:
-            opened.set()
-
-        @channel.on("close")
-        def on_close() -> None:
-            self.closed_at[label] = time.monotonic()
-            closed.set()
-
-        @channel.on("message")
-        def on_message(message: str | bytes) -> None:
-            inbox.put_nowait(message)
-
-    def create_channel(self, label: str, **init: Any) -> Any:
-        channel = self.pc.createDataChannel(label, **init)
-        self.watch(channel)
-        return channel
-
-    async def wait_open(self, label: str, timeout: float = TIMEOUT) -> Any:
-        event = self.opened.setdefault(label, asyncio.Event())
-        try:
-            await asyncio.wait_for(event.wait(), timeout)
-        except TimeoutError:
-            raise AssertionError(f"rtcpeer channel {label!r} did not open") from None
-        return self.channels[label]
-
-    async def receive(self, label: str, timeout: float = TIMEOUT) -> str | bytes:
-        inbox = self.inbox.setdefault(label, asyncio.Queue())
-        try:
-            return await asyncio.wait_for(inbox.get(), timeout)
-        except TimeoutError:
-            raise AssertionError(f"no message on rtcpeer channel {label!r}") from None
 
 
 class Trickle:
