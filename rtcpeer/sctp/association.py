@@ -34,8 +34,6 @@ parameter ``0xBF52``; others skip it silently), and PLPMTUD never probes above t
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import random
 import struct
 from collections import deque
@@ -44,6 +42,7 @@ from typing import Any
 
 from rtcpeer.errors import LocalProtocolError
 from rtcpeer.sctp import chunks as ch
+from rtcpeer.sctp import handshake as hs
 from rtcpeer.sctp.crc32c import crc32c_extend
 from rtcpeer.sctp.events import (
     AssociationClosed,
@@ -68,14 +67,10 @@ from rtcpeer.sctp.stream_reset import StreamReset
 
 LOCAL_RWND = 1 << 20
 MAX_INIT_RETRANS = 8
-COOKIE_LIFETIME = 60.0
 DELAYED_SACK = 0.2
 # The largest SCTP packet we read (one DTLS record: plaintext <= 2^14), announced in INIT and
 # INIT-ACK so that the peer's PLPMTUD may probe up to it.
 LOCAL_MAX_PACKET = 16384
-_COOKIE = struct.Struct("!IIIIIHHdBI")
-_EXTENSIONS = bytes([ch.ForwardTsnChunk.type, ch.ReconfigChunk.type])
-_EXT_FWD, _EXT_RECONF = 1, 2
 
 Handler = Callable[[Any, Any, float], bool]
 
@@ -185,7 +180,7 @@ class Association:
             self.max_outbound_streams,
             self.max_inbound_streams,
             self._local_itsn,
-            self._init_params(),
+            hs.init_params(self.local_max_packet),
         )
         self._init_chunk = init.serialize()
         self._raw.append(self._packet(0, [self._init_chunk]))
@@ -485,15 +480,6 @@ class Association:
         return action >= 2
 
     # -- handshake handlers (RFC 9260 §5) -----------------------------------------------
-    def _init_params(self) -> list[ch.Tlv]:
-        params: list[ch.Tlv] = [
-            (ch.PARAM_SUPPORTED_EXTENSIONS, _EXTENSIONS),
-            (ch.PARAM_FORWARD_TSN_SUPPORTED, b""),
-        ]
-        if self.local_max_packet:
-            params.append((ch.PARAM_RECEIVE_PACKET_MAX, struct.pack("!I", self.local_max_packet)))
-        return params
-
     def _on_init(self, chunk: ch.InitChunk, now: float) -> bool:
         if chunk.initiate_tag == 0 or chunk.outbound_streams == 0 or chunk.inbound_streams == 0:
             self.stats["dropped"] += 1  # §3.3.2: MUST NOT be 0; we silently discard
@@ -505,10 +491,10 @@ class Association:
         else:
             self.stats["dropped"] += 1  # restart (§5.2.2) not supported
             return False
-        features = _features(chunk.params)
-        cookie = self._make_cookie(tag, chunk, itsn, features, now)
-        params = [(ch.PARAM_STATE_COOKIE, cookie), *self._init_params()]
-        params += _unrecognized_params(chunk.params)
+        bits = hs.features(chunk.params)
+        cookie = hs.make_cookie(self._secret, tag, chunk, itsn, bits, now)
+        params = [(ch.PARAM_STATE_COOKIE, cookie), *hs.init_params(self.local_max_packet)]
+        params += hs.unrecognized_params(chunk.params)
         ack = ch.InitAckChunk(
             tag, self.local_rwnd, self.max_outbound_streams, self.max_inbound_streams, itsn, params
         )
@@ -529,8 +515,8 @@ class Association:
             chunk.a_rwnd,
             chunk.outbound_streams,
             chunk.inbound_streams,
-            _features(chunk.params),
-            _peer_max_packet(chunk.params),
+            hs.features(chunk.params),
+            hs.peer_max_packet(chunk.params),
         )
         self._cookie_chunk = ch.CookieEchoChunk(cookie).serialize()
         self._raw.append(self._packet(self.peer_tag, [self._cookie_chunk]))
@@ -540,37 +526,12 @@ class Association:
         self._t1 = now + self._t1_rto
         return False
 
-    def _make_cookie(
-        self, tag: int, init: ch.InitChunk, itsn: int, features: int, now: float
-    ) -> bytes:
-        body = _COOKIE.pack(
-            tag,
-            init.initiate_tag,
-            itsn,
-            init.initial_tsn,
-            init.a_rwnd,
-            init.outbound_streams,
-            init.inbound_streams,
-            now,
-            features,
-            _peer_max_packet(init.params),
-        )
-        return body + hmac.new(self._secret, body, hashlib.sha256).digest()
-
     def _on_cookie_echo(self, chunk: ch.CookieEchoChunk, now: float) -> bool:
-        cookie = chunk.cookie
-        n = _COOKIE.size
-        if len(cookie) != n + 32:
-            self.stats["dropped"] += 1
+        state = hs.open_cookie(self._secret, chunk.cookie, now)
+        if state is None:
+            self.stats["dropped"] += 1  # malformed, forged or stale (§5.1.5; no error cause)
             return False
-        body, mac = cookie[:n], cookie[n:]
-        if not hmac.compare_digest(mac, hmac.new(self._secret, body, hashlib.sha256).digest()):
-            self.stats["dropped"] += 1
-            return False
-        tag, ptag, itsn, pitsn, prwnd, pos, pis, t, features, peer_max = _COOKIE.unpack(body)
-        if now - t > COOKIE_LIFETIME:
-            self.stats["dropped"] += 1  # stale cookie (§5.1.5); error cause omitted
-            return False
+        tag, ptag, itsn, pitsn, prwnd, pos, pis, _, bits, peer_max = state
         if self.state == "established":
             if tag == self.local_tag and ptag == self.peer_tag:
                 self._control.append(ch.CookieAckChunk().serialize())
@@ -582,7 +543,7 @@ class Association:
             return False
         self.local_tag, self.peer_tag, self._local_itsn = tag, ptag, itsn
         if self.sender is None:
-            self._setup(pitsn, prwnd, pos, pis, features, peer_max)
+            self._setup(pitsn, prwnd, pos, pis, bits, peer_max)
         self._control.append(ch.CookieAckChunk().serialize())
         self._established()
         return True
@@ -774,7 +735,7 @@ class Association:
             self._control.insert(0, r.build_sack().serialize())
             self._sack_deadline = None
             self.stats["sacks_sent"] += 1
-        if s.forward_tsn_needed and self.peer_features & _EXT_FWD:
+        if s.forward_tsn_needed and self.peer_features & hs.EXT_FWD:
             fwd = s.forward_tsn(now)
             if fwd is not None:
                 self._control.append(fwd.serialize())
@@ -871,53 +832,6 @@ def _data_only(data: bytes) -> list[_DataFields] | None:
         fields.append((tsn, sid, ssn, ppid, data[pos + 16 : pos + length], flags))
         pos += (length + 3) & ~3
     return fields
-
-
-def _peer_max_packet(params: list[ch.Tlv]) -> int:
-    """The largest SCTP packet the peer says it reads (0: not announced)."""
-    for typ, value in params:
-        if typ == ch.PARAM_RECEIVE_PACKET_MAX and len(value) == 4:
-            size: int = struct.unpack("!I", value)[0]
-            return size
-    return 0
-
-
-def _features(params: list[ch.Tlv]) -> int:
-    features = 0
-    for typ, value in params:
-        if typ == ch.PARAM_FORWARD_TSN_SUPPORTED:
-            features |= _EXT_FWD
-        elif typ == ch.PARAM_SUPPORTED_EXTENSIONS:
-            if ch.ForwardTsnChunk.type in value:
-                features |= _EXT_FWD
-            if ch.ReconfigChunk.type in value:
-                features |= _EXT_RECONF
-    return features
-
-
-_KNOWN_PARAMS = frozenset(
-    (
-        ch.PARAM_SUPPORTED_EXTENSIONS,
-        ch.PARAM_FORWARD_TSN_SUPPORTED,
-        ch.PARAM_STATE_COOKIE,
-        ch.PARAM_RECEIVE_PACKET_MAX,
-        5,
-        6,
-        9,
-        11,
-        0x8002,
-        0x8001,
-    )
-)
-
-
-def _unrecognized_params(params: list[ch.Tlv]) -> list[ch.Tlv]:
-    """Parameters to report back in INIT-ACK (RFC 9260 §3.2.1, upper bits 01 or 11)."""
-    report = []
-    for typ, value in params:
-        if typ not in _KNOWN_PARAMS and typ & 0x4000:
-            report.append((ch.PARAM_UNRECOGNIZED, ch.serialize_tlvs([(typ, value)])))
-    return report
 
 
 _HANDLERS: dict[type[ch.Chunk], Handler] = {
