@@ -34,6 +34,7 @@ from typing import Literal, NamedTuple
 
 from rtcpeer.candidate import IceCandidateInfo
 from rtcpeer.errors import InvalidAccessError
+from rtcpeer.sdp.codecs import answer_codecs
 from rtcpeer.sdp.model import (
     Codec,
     Connection,
@@ -344,42 +345,32 @@ def _answer_direction(offered: str | None, local: str) -> str:
     return "inactive"
 
 
-def _same_codec(a: Codec, b: Codec) -> bool:
-    return (
-        a.name is not None
-        and b.name is not None
-        and a.name.lower() == b.name.lower()
-        and a.clock_rate == b.clock_rate
-        and (a.channels or 1) == (b.channels or 1)
-    )
-
-
 def _answer_rtp(offered: MediaSection, unused: list[MediaSectionSpec]) -> MediaSection | None:
+    """Answer one audio/video section from a local spec (RFC 9429 §5.3.1).
+
+    Codecs, rtcp-fb and header extensions are the intersection of the offer with what the spec
+    (i.e. rtcpeer's code) implements: payload types and extension ids stay the offerer's, the
+    claims are ours (:func:`rtcpeer.sdp.codecs.answer_codecs`).
+    """
     candidates = [s for s in unused if s.kind == offered.kind]
     spec = next((s for s in candidates if s.mid == offered.mid), None)
     spec = spec or next(iter(candidates), None)
     if spec is None or offered.proto != RTP_PROTO:
         return None
-    kept = [
-        _copy_codec(theirs)
-        for theirs in offered.codecs
-        if any(_same_codec(theirs, ours) for ours in spec.codecs)
-    ]
-    kept_pts = {str(c.payload_type) for c in kept}
-    kept += [  # retransmission payloads whose apt refers to a kept codec (RFC 4588)
-        _copy_codec(c)
-        for c in offered.codecs
-        if (c.name or "").lower() == "rtx"
-        and c.fmtp.get("apt") in kept_pts
-        and any((o.name or "").lower() == "rtx" for o in spec.codecs)
-    ]
-    if not kept:
+    kept = answer_codecs(offered.codecs, spec.codecs)
+    if not any((c.name or "").lower() != "rtx" for c in kept):
         return None
     unused.remove(spec)
-    answer_spec = replace(spec, mid=offered.mid or spec.mid)
+    offered_fb_all = {(f.type, f.parameter) for f in offered.rtcp_fb_all}
+    answer_spec = replace(
+        spec,
+        mid=offered.mid or spec.mid,
+        rtcp_fb_all=[f for f in spec.rtcp_fb_all if (f.type, f.parameter) in offered_fb_all],
+    )
     section = _rtp_section(answer_spec, kept, _answer_direction(offered.direction, spec.direction))
     local_uris = {e.uri for e in spec.extmaps}
     section.extmaps = [replace(e) for e in offered.extmaps if e.uri in local_uris]
+    section.rtcp_rsize = offered.rtcp_rsize
     return section
 
 
