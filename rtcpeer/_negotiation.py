@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
+from ._mlines import MLine
 from .candidate import IceCandidateInfo
 from .description import RTCSessionDescription
 from .dtls.certificate import RTCDtlsFingerprint
@@ -63,6 +65,30 @@ def _fingerprints(fps: Sequence[RTCDtlsFingerprint]) -> list[tuple[str, str]]:
     return [(f.algorithm, f.value) for f in fps]
 
 
+_KINDS: dict[str, jsep.Kind] = {"audio": "audio", "video": "video"}
+
+
+def offer_specs(
+    rows: Sequence[MLine[Any]],
+    max_message_size: int,
+    transceiver_spec: Callable[[MLine[Any]], jsep.MediaSectionSpec] | None = None,
+) -> list[jsep.MediaSectionSpec]:
+    """One spec per m-line table row, in order (RFC 9429 §5.2.2: rows never move)."""
+    specs = []
+    for row in rows:
+        if row.role == "data":
+            spec = jsep.MediaSectionSpec(
+                kind="application", mid=row.mid, max_message_size=max_message_size
+            )
+        elif row.role == "transceiver" and transceiver_spec is not None:
+            spec = transceiver_spec(row)
+        else:
+            kind = _KINDS.get(row.kind, "application")
+            spec = jsep.MediaSectionSpec(kind=kind, mid=row.mid, rejected=True)
+        specs.append(spec)
+    return specs
+
+
 def build_offer(
     *,
     session_id: int,
@@ -70,16 +96,8 @@ def build_offer(
     ufrag: str,
     pwd: str,
     fingerprints: Sequence[RTCDtlsFingerprint],
-    data_mid: str | None,
-    max_message_size: int,
+    media: Sequence[jsep.MediaSectionSpec],
 ) -> LocalDescription:
-    media = []
-    if data_mid is not None:
-        media.append(
-            jsep.MediaSectionSpec(
-                kind="application", mid=data_mid, max_message_size=max_message_size
-            )
-        )
 
     def build(
         candidates: Mapping[str, Sequence[IceCandidateInfo]] | None, complete: bool

@@ -30,13 +30,14 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Literal, TypeVar
 
 from . import _negotiation as neg
 from ._dispatch import dispatch_transport_event
 from ._driver import Driver
 from ._events import EventEmitter
+from ._mlines import MLine, MLineTable
 from ._stats import build_stats
 from ._transport import SecureTransport, TransportEvent
 from .candidate import IceCandidateInfo
@@ -92,6 +93,11 @@ class RTCPeerConnection(EventEmitter):
         self._local_pending: neg.LocalDescription | None = None
         self._remote_current: neg.RemoteDescription | None = None
         self._remote_pending: neg.RemoteDescription | None = None
+        # The JSEP m-line table (RFC 9429 §5.2, see _mlines.py): committed when a negotiation
+        # completes; a pending proposal lives while an offer is outstanding.
+        self._mlines: MLineTable[Any] = MLineTable()
+        self._mlines_pending: MLineTable[Any] | None = None
+        self._mlines_offered: MLineTable[Any] | None = None  # of the last createOffer
         self._last_offer: neg.LocalDescription | None = None
         self._last_answer: neg.LocalDescription | None = None
         self._is_offerer: bool | None = None
@@ -232,11 +238,11 @@ class RTCPeerConnection(EventEmitter):
             return "active" if self._transport.role == "client" else "passive"
         return "passive" if remote.setup == "active" else "active"
 
-    def _data_mid_for_offer(self) -> str | None:
-        for desc in (self._local_current, self._remote_current):
-            if desc is not None and desc.data_mid is not None:
-                return desc.data_mid
-        return "0" if self._channels or self._transport.channels.channels() else None
+    def _table(self) -> MLineTable[Any]:
+        return self._mlines_pending or self._mlines
+
+    def _wants_data_section(self) -> bool:
+        return bool(self._channels or self._transport.channels.channels())
 
     async def setLocalDescription(
         self, description: RTCSessionDescription | dict[str, Any] | None = None
@@ -253,6 +259,7 @@ class RTCPeerConnection(EventEmitter):
             self._transition("local", kind)
             if kind == "offer":
                 self._local_pending = local
+                self._mlines_pending = self._mlines_offered or self._mlines
                 self._is_offerer = True
             else:
                 self._local_current = local
@@ -260,6 +267,7 @@ class RTCPeerConnection(EventEmitter):
                 if kind == "answer":
                     self._remote_current = self._remote_pending or self._remote_current
                     self._remote_pending = None
+                    self._commit_mlines(local.mids)
                 self._is_offerer = False
             self._emit_signaling()
             agent = self._ensure_agent(controlling=kind == "offer")
@@ -305,14 +313,15 @@ class RTCPeerConnection(EventEmitter):
             agent.restart()
         self._restart_requested = False
         self._session_version += 1
+        table = self._mlines.propose_offer([], want_data=self._wants_data_section())
+        self._mlines_offered = table
         self._last_offer = neg.build_offer(
             session_id=self._session_id,
             session_version=self._session_version,
             ufrag=agent.local_ufrag,
             pwd=agent.local_pwd,
             fingerprints=self._certificate.getFingerprints(),
-            data_mid=self._data_mid_for_offer(),
-            max_message_size=LOCAL_MAX_MESSAGE_SIZE,
+            media=neg.offer_specs(table.rows, LOCAL_MAX_MESSAGE_SIZE),
         )
         return self._last_offer
 
@@ -347,6 +356,7 @@ class RTCPeerConnection(EventEmitter):
             if desc.type == "rollback":
                 self._transition("remote", "rollback")
                 self._remote_pending = None
+                self._mlines_pending = None
                 self._emit_signaling()
                 return
             if desc.type == "offer" and self._signaling_state == "have-local-offer":
@@ -358,6 +368,9 @@ class RTCPeerConnection(EventEmitter):
             self._transition("remote", desc.type)
             if desc.type == "offer":
                 self._remote_pending = remote
+                self._mlines_pending = self._mlines.apply_remote_offer(
+                    remote.desc, self._associate_remote_section
+                )
                 self._is_offerer = False
             else:
                 self._remote_current = remote
@@ -365,6 +378,7 @@ class RTCPeerConnection(EventEmitter):
                 if desc.type == "answer":
                     self._local_current = self._local_pending or self._local_current
                     self._local_pending = None
+                    self._commit_mlines(m.mid for m in remote.desc.media if not m.rejected)
             self._emit_signaling()
             agent = self._ensure_agent(controlling=desc.type != "offer" or remote.ice_lite)
             agent.set_remote_credentials(remote.ufrag, remote.pwd, lite=remote.ice_lite)
@@ -378,9 +392,26 @@ class RTCPeerConnection(EventEmitter):
 
         await self._chain(op)
 
+    def _commit_mlines(self, accepted_mids: Iterable[str | None]) -> None:
+        """The answer is applied: the pending m-line table becomes the session's."""
+        table = self._mlines_pending or self._mlines
+        self._mlines = table.apply_answer(accepted_mids)
+        self._mlines_pending = None
+
+    def _associate_remote_section(self, row: MLine[Any]) -> Any:
+        """A remote offer's new audio/video m-line: no transceiver can take it yet, so it is
+        rejected (port 0) in our answer."""
+        logger.warning(
+            "rejecting the remote %s m= section (mid %r): media is not supported yet",
+            row.kind,
+            row.mid,
+        )
+        return None
+
     def _rollback_local(self) -> None:
         self._transition("local", "rollback")
         self._local_pending = None
+        self._mlines_pending = None
         if self._agent is not None and self._remote_current is None:
             self._agent.set_controlling(False)  # we will answer: the offerer controls ICE
         self._emit_signaling()
@@ -492,10 +523,9 @@ class RTCPeerConnection(EventEmitter):
                 waiter.set_result(None)
 
     def _first_mid(self) -> tuple[str | None, int | None]:
-        desc = self._local_pending or self._local_current
-        if desc is not None and desc.mids:
-            return desc.mids[0], 0
-        return "0", 0
+        """The BUNDLE tag section that trickled candidates name (RFC 8843 §7.2.1)."""
+        row = self._table().first_accepted()
+        return (row.mid, row.index) if row is not None else (None, 0)
 
     def _on_gathering_state(self, state: str) -> None:
         if self._closed or state == self._ice_gathering_state:
@@ -611,10 +641,8 @@ class RTCPeerConnection(EventEmitter):
         return bool(self._channels) and not self._has_data_section()
 
     def _has_data_section(self) -> bool:
-        return any(
-            d is not None and d.data_mid is not None
-            for d in (self._local_current, self._remote_current)
-        )
+        """A data section was negotiated (the committed m-line table has its row)."""
+        return self._mlines.data_row() is not None
 
     def _queue_negotiation_needed(self) -> None:
         if self._negotiation_needed_queued:

@@ -106,6 +106,7 @@ class MediaSectionSpec:
     ssrc_groups: list[SsrcGroup] = field(default_factory=list)
     sctp_port: int = DEFAULT_SCTP_PORT
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
+    rejected: bool = False  # a port-0 section kept at its index (RFC 9429 §5.2.2)
 
 
 class IceParameters(NamedTuple):
@@ -155,16 +156,45 @@ def build_offer(
     common = _Common(ice_ufrag, ice_pwd, fingerprints, setup, ice_options_trickle)
     for spec in media:
         candidates = list((candidates_by_mid or {}).get(spec.mid, ()))
+        if spec.rejected:
+            rejected = _rejected_offer_section(spec)
+            common.apply_rejected(rejected)
+            desc.media.append(rejected)
+            continue
         if spec.kind == "application":
             section = _application_section(spec.mid, spec.sctp_port, spec.max_message_size)
         else:
             section = _rtp_section(spec, spec.codecs, spec.direction)
         common.apply(section, candidates, end_of_candidates)
         desc.media.append(section)
-    mids = [m.mid for m in desc.media if m.mid is not None]
+    mids = [m.mid for m in desc.media if m.mid is not None and not m.rejected]
     if mids:
         desc.groups.append(Group("BUNDLE", mids))
     return desc
+
+
+def _rejected_offer_section(spec: MediaSectionSpec) -> MediaSection:
+    """RFC 9429 §5.2.2: a rejected m= section stays at its index with port 0, its mid and a
+    placeholder format, outside the BUNDLE group (RFC 8843 §7.3.3)."""
+    if spec.kind == "application":
+        return MediaSection(
+            kind="application",
+            port=0,
+            proto="UDP/DTLS/SCTP",
+            fmt=[DATA_CHANNEL_FMT],
+            connection=Connection(),
+            mid=spec.mid,
+        )
+    return MediaSection(
+        kind=spec.kind,
+        port=0,
+        proto=RTP_PROTO,
+        fmt=[str(c.payload_type) for c in spec.codecs] or ["0"],
+        connection=Connection(),
+        mid=spec.mid,
+        direction="inactive",
+        rtcp_mux=True,  # aiortc refuses audio/video sections without it, even at port 0
+    )
 
 
 def build_answer(
@@ -187,7 +217,8 @@ def build_answer(
 
     ``setup`` is used when the offer says ``actpass``; an offer of ``active``/``passive``
     forces the opposite role (RFC 8842 §5.3). ``media`` lists local audio/video specs; a
-    spec answers the offered section with the same mid, else the first unused of its kind.
+    spec answers the offered section with the same mid (the facade's m-line table has
+    associated them, RFC 9429 §5.10); an offered audio/video section without one is rejected.
     """
     if setup not in ("active", "passive"):
         raise ValueError(f"an answer's setup must be active or passive, not {setup!r}")
@@ -201,11 +232,13 @@ def build_answer(
             have_data = section is not None
         elif not offered.rejected and offered.kind in ("audio", "video"):
             section = _answer_rtp(offered, unused)
-        if section is None:
-            desc.media.append(_rejected(offered))
-            continue
         role = _answer_role(offered.setup or offer.setup, setup)
         common = _Common(ice_ufrag, ice_pwd, fingerprints, role, ice_options_trickle)
+        if section is None:
+            rejected = _rejected(offered)
+            common.apply_rejected(rejected)
+            desc.media.append(rejected)
+            continue
         mid = offered.mid or ""
         common.apply(section, list((candidates_by_mid or {}).get(mid, ())), end_of_candidates)
         desc.media.append(section)
@@ -236,13 +269,18 @@ class _Common:
     setup: str
     trickle: bool
 
-    def apply(
-        self, m: MediaSection, candidates: list[IceCandidateInfo], end_of_candidates: bool
-    ) -> None:
+    def apply_rejected(self, m: MediaSection) -> None:
+        """A port-0 section still carries the transport attributes: some stacks (aiortc)
+        refuse any m= section without ICE credentials; it gets no candidates."""
         m.ice_ufrag, m.ice_pwd = self.ufrag, self.pwd
         m.ice_options = ["trickle"] if self.trickle else None
         m.fingerprints = [Fingerprint(a, v) for a, v in self.fingerprints]
         m.setup = self.setup
+
+    def apply(
+        self, m: MediaSection, candidates: list[IceCandidateInfo], end_of_candidates: bool
+    ) -> None:
+        self.apply_rejected(m)
         m.candidates = candidates
         m.end_of_candidates = end_of_candidates
         default = _default_candidate(candidates)
@@ -352,9 +390,7 @@ def _answer_rtp(offered: MediaSection, unused: list[MediaSectionSpec]) -> MediaS
     (i.e. rtcpeer's code) implements: payload types and extension ids stay the offerer's, the
     claims are ours (:func:`rtcpeer.sdp.codecs.answer_codecs`).
     """
-    candidates = [s for s in unused if s.kind == offered.kind]
-    spec = next((s for s in candidates if s.mid == offered.mid), None)
-    spec = spec or next(iter(candidates), None)
+    spec = next((s for s in unused if s.kind == offered.kind and s.mid == offered.mid), None)
     if spec is None or offered.proto != RTP_PROTO:
         return None
     kept = answer_codecs(offered.codecs, spec.codecs)
@@ -383,6 +419,7 @@ def _rejected(offered: MediaSection) -> MediaSection:
         connection=Connection(),
         mid=offered.mid,
         direction="inactive" if "RTP/" in offered.proto else None,
+        rtcp_mux="RTP/" in offered.proto,  # aiortc refuses RTP sections without it
     )
 
 

@@ -51,9 +51,9 @@ def _answer_chromium() -> str:
         ice_pwd=PWD,
         fingerprints=FP,
         media=[
-            MediaSectionSpec(kind="audio", mid="a", codecs=[opus], extmaps=[Extmap(9, MID_URI)]),
+            MediaSectionSpec(kind="audio", mid="0", codecs=[opus], extmaps=[Extmap(9, MID_URI)]),
             MediaSectionSpec(
-                kind="video", mid="v", codecs=_ours_video(), extmaps=[Extmap(9, MID_URI)]
+                kind="video", mid="1", codecs=_ours_video(), extmaps=[Extmap(9, MID_URI)]
             ),
         ],
     )

@@ -154,7 +154,7 @@ def test_answer_accepts_audio_with_common_codec() -> None:
         ice_ufrag=UFRAG,
         ice_pwd=PWD,
         fingerprints=FP,
-        media=[MediaSectionSpec(kind="audio", mid="x", direction="recvonly", codecs=[opus])],
+        media=[MediaSectionSpec(kind="audio", mid="0", direction="recvonly", codecs=[opus])],
     )
     audio, video = answer.media
     assert (audio.port, audio.mid, audio.direction, audio.fmt) == (9, "0", "recvonly", ["111"])
