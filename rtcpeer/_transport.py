@@ -5,8 +5,9 @@ cores and follows their verb set (``receive_datagram`` / ``datagrams_to_send`` /
 ``get_timer`` / ``handle_timer`` / ``next_event``); the driver is the only caller.
 
 Data path (RFC 8261): DTLS application data -> SCTP packets -> DCEP / channel messages.
-The SCTP association starts when DTLS connects; the DTLS client sends INIT, the server waits
-(the association also copes with an INIT from both sides, RFC 9260 §5.2.4).
+The SCTP association starts when DTLS connects, and both DTLS roles send INIT at once: some
+peers (werift as answerer) start SCTP only when ICE-controlling, so a waiting DTLS server could
+wait forever. The resulting INIT collision is resolved by RFC 9260 §5.2.1/§5.2.4 (case D).
 
 Path MTU (RFC 8261 §5, RFC 8899): SCTP starts with packets that fit a 1200-byte datagram and
 discovers larger ones itself (:mod:`rtcpeer.sctp.plpmtud`); one SCTP packet stays one DTLS
@@ -176,8 +177,7 @@ class SecureTransport:
             plpmtud=self.plpmtud,
         )
         self.association.remote_max_message_size = self.remote_max_message_size
-        if self.role == "client":
-            self.association.connect(now)
+        self.association.connect(now)  # both roles (see the module docstring)
         return self.association
 
     def _drain_sctp(self, now: float) -> None:
