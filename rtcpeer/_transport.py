@@ -5,8 +5,15 @@ cores and follows their verb set (``receive_datagram`` / ``datagrams_to_send`` /
 ``get_timer`` / ``handle_timer`` / ``next_event``); the driver is the only caller.
 
 Data path (RFC 8261): DTLS application data -> SCTP packets -> DCEP / channel messages.
-The SCTP association starts when DTLS connects; the DTLS client sends INIT, the server waits
-(the association also copes with an INIT from both sides, RFC 9260 §5.2.4).
+The SCTP association starts when DTLS connects, and both DTLS roles send INIT at once: some
+peers (werift as answerer) start SCTP only when ICE-controlling, so a waiting DTLS server could
+wait forever. The resulting INIT collision is resolved by RFC 9260 §5.2.1/§5.2.4 (case D).
+
+Early DTLS: a peer may send its ClientHello before we have applied its answer (seen with
+node-datachannel); the transport holds the first few such datagrams (bounded by
+``EARLY_DTLS_MAX_DATAGRAMS`` / ``EARLY_DTLS_MAX_BYTES``, the excess counted in
+``stats["early_dtls_dropped"]``) and feeds them to DTLS as soon as :meth:`configure` creates the
+endpoint, instead of waiting a second for the peer's retransmission.
 
 Path MTU (RFC 8261 §5, RFC 8899): SCTP starts with packets that fit a 1200-byte datagram and
 discovers larger ones itself (:mod:`rtcpeer.sctp.plpmtud`); one SCTP packet stays one DTLS
@@ -42,6 +49,10 @@ from .sctp.events import (
     StreamsReset,
 )
 from .sctp.plpmtud import ProbeResult
+
+# Datagrams held while DTLS is not configured yet (a ClientHello flight is 1-2 datagrams).
+EARLY_DTLS_MAX_DATAGRAMS = 4
+EARLY_DTLS_MAX_BYTES = 8192
 
 DtlsState = Literal["new", "connecting", "connected", "closed", "failed"]
 SctpState = Literal["connecting", "connected", "closed"]
@@ -88,6 +99,9 @@ class SecureTransport:
         self._events: deque[TransportEvent] = deque()
         self._started = False
         self._fragmentable: list[bytes] = []
+        self._early: list[tuple[bytes, float]] = []
+        self._early_bytes = 0
+        self.stats: dict[str, int] = {"early_dtls_held": 0, "early_dtls_dropped": 0}
 
     # ---- configuration (from the negotiated SDP) -----------------------------------------------
 
@@ -108,6 +122,10 @@ class SecureTransport:
             self.role = role
             self.dtls = DtlsEndpoint(self.certificate, role, remote_fingerprints)
             self.channels.set_role(role == "client")
+            early, self._early = self._early, []
+            self._early_bytes = 0
+            for data, at in early:
+                self.receive_datagram(data, at)
 
     def start(self, now: float) -> None:
         """ICE has a pair: the DTLS client sends its ClientHello."""
@@ -122,6 +140,7 @@ class SecureTransport:
     def receive_datagram(self, data: bytes, now: float) -> None:
         dtls = self.dtls
         if dtls is None:
+            self._hold_early(data, now)
             return
         assoc = self.association
         if assoc is not None:
@@ -140,6 +159,19 @@ class SecureTransport:
             self._set_dtls_state("connecting")
         dtls.receive_datagram(data, now)
         self._drain_dtls(now)
+
+    def _hold_early(self, data: bytes, now: float) -> None:
+        """DTLS before :meth:`configure`: keep a bounded few for it (see the docstring)."""
+        stats = self.stats
+        if (
+            len(self._early) >= EARLY_DTLS_MAX_DATAGRAMS
+            or self._early_bytes + len(data) > EARLY_DTLS_MAX_BYTES
+        ):
+            stats["early_dtls_dropped"] += 1
+            return
+        self._early.append((data, now))
+        self._early_bytes += len(data)
+        stats["early_dtls_held"] += 1
 
     def _drain_dtls(self, now: float) -> None:
         dtls = self.dtls
@@ -176,8 +208,7 @@ class SecureTransport:
             plpmtud=self.plpmtud,
         )
         self.association.remote_max_message_size = self.remote_max_message_size
-        if self.role == "client":
-            self.association.connect(now)
+        self.association.connect(now)  # both roles (see the module docstring)
         return self.association
 
     def _drain_sctp(self, now: float) -> None:
