@@ -138,20 +138,16 @@ class NodePeer:
 
 @dataclass
 class DtlsTap:
-    """Counts the DTLS ClientHellos rtcpeer receives before it first sends a ServerHello (and
-    the ClientHellos it sends, when it is the DTLS client: more than one is a retransmit).
+    """Counts the DTLS ClientHellos rtcpeer receives and sends (a test-side wrap of the rtcpeer
+    driver's inbound and outbound datagram hooks: every datagram goes on unchanged).
 
-    Wraps the rtcpeer driver's inbound and outbound datagram hooks (a test-side tap: nothing
-    is changed, every datagram goes on as before). RFC 6347 §4.1/§4.2: record content type 22
-    is handshake; the handshake type (1 = ClientHello, 2 = ServerHello) is the first byte after
-    the 13-byte record header.
+    Read when the channel has opened: a handshake that needed no retransmission took exactly
+    one ClientHello. RFC 6347 §4.1/§4.2: record content type 22 is handshake; the handshake
+    type (1 = ClientHello) is the first byte after the 13-byte record header.
     """
 
-    client_hellos_before_reply: int = 0
     client_hellos: int = 0
     client_hellos_sent: int = 0
-    first_dtls_at: float | None = None
-    replied: bool = False
     first_dtls: asyncio.Event = field(default_factory=asyncio.Event)
 
     def install(self, pc: rtcpeer.RTCPeerConnection) -> None:
@@ -160,20 +156,15 @@ class DtlsTap:
         inbound, outbound = driver.datagram_received, driver._send
 
         def on_in(data: bytes) -> None:
-            if 20 <= data[0] <= 63 and self.first_dtls_at is None:
-                self.first_dtls_at = time.monotonic()
+            if 20 <= data[0] <= 63:
                 self.first_dtls.set()
             if _handshake_type(data) == 1:
                 self.client_hellos += 1
-                if not self.replied:
-                    self.client_hellos_before_reply += 1
             inbound(data)
 
         def on_out(data: bytes) -> None:
             if _handshake_type(data) == 1:
                 self.client_hellos_sent += 1
-            if _handshake_type(data) == 2:
-                self.replied = True
             outbound(data)
 
         driver.datagram_received = on_in  # type: ignore[method-assign]
@@ -264,6 +255,8 @@ class Session:
     label: str
     open_seconds: float
     tap: DtlsTap | None
+    # ClientHellos rtcpeer had received / sent when the channel opened (None: aiortc).
+    client_hellos_at_open: tuple[int, int] | None
     tasks: list[asyncio.Task[Any]]
 
     async def close(self) -> None:
@@ -350,7 +343,8 @@ async def connect(
         opened = await node.next("open")
         open_seconds = time.monotonic() - start
         assert opened["label"] == label
-        return Session(py, node, channel, label, open_seconds, tap, tasks)
+        hellos = None if tap is None else (tap.client_hellos, tap.client_hellos_sent)
+        return Session(py, node, channel, label, open_seconds, tap, hellos, tasks)
     except BaseException:
         for task in tasks:
             task.cancel()
