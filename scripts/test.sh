@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything and run the whole test suite (lint, types, every tier).
-# Fresh Debian 12 + Python 3.11, as root. Real peers (aiortc, Chromium, coturn) are installed
+# Fresh Debian 12 + Python 3.11, as root. Real peers (aiortc, Chromium, coturn, node peers) are installed
 # here; the tests run inside a private network namespace (tools/netns-run) so that no test
 # traffic reaches a real interface.
 set -euo pipefail
@@ -16,6 +16,7 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v janus >/dev/null 2>&1 || need+=(janus)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 if ((${#need[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
@@ -28,6 +29,11 @@ log "python environment (.venv)"
 python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip >/dev/null
 .venv/bin/pip install -q -e '.[dev]'
+
+log "node peers (werift, node-datachannel) for tests/interop/test_node_peers.py"
+# npm ci from the committed lock file; node-datachannel's native addon comes prebuilt inside
+# its npm package (@node-datachannel/linux-x64-gnu), so nothing is downloaded from elsewhere.
+(cd tests/interop/node && npm ci --no-audit --no-fund --loglevel=error)
 
 log "ruff"
 .venv/bin/ruff check .
