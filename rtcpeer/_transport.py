@@ -100,6 +100,7 @@ class SecureTransport:
         self._started = False
         self._fragmentable: list[bytes] = []
         self._early: list[tuple[bytes, float]] = []
+        self._path_up = False
         self._early_bytes = 0
         self.stats: dict[str, int] = {"early_dtls_held": 0, "early_dtls_dropped": 0}
 
@@ -122,10 +123,21 @@ class SecureTransport:
             self.role = role
             self.dtls = DtlsEndpoint(self.certificate, role, remote_fingerprints)
             self.channels.set_role(role == "client")
-            early, self._early = self._early, []
-            self._early_bytes = 0
-            for data, at in early:
-                self.receive_datagram(data, at)
+            if self._path_up:
+                self._replay_early()
+
+    def path_ready(self) -> None:
+        """ICE has a pair to send on: held early datagrams can be answered now (answering
+        them before would put the reply on no path and cost the peer's 1 s retransmission)."""
+        self._path_up = True
+        if self.dtls is not None:
+            self._replay_early()
+
+    def _replay_early(self) -> None:
+        early, self._early = self._early, []
+        self._early_bytes = 0
+        for data, at in early:
+            self.receive_datagram(data, at)
 
     def start(self, now: float) -> None:
         """ICE has a pair: the DTLS client sends its ClientHello."""
@@ -139,7 +151,7 @@ class SecureTransport:
 
     def receive_datagram(self, data: bytes, now: float) -> None:
         dtls = self.dtls
-        if dtls is None:
+        if dtls is None or (self._early and not self._path_up):
             self._hold_early(data, now)
             return
         assoc = self.association

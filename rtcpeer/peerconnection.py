@@ -543,6 +543,10 @@ class RTCPeerConnection(EventEmitter):
         if state != self._ice_connection_state:
             self._ice_connection_state = state
             self.emit("iceconnectionstatechange")
+        if state in ("connected", "completed"):
+            self._transport.path_ready()
+            if self._driver is not None:
+                self._driver.schedule_flush()
         if state in ("connected", "completed") and self._transport.role == "client":
             driver = self._driver
             if driver is not None:

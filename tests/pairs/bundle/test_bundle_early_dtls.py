@@ -2,7 +2,8 @@
 
 A peer that answers may send its ClientHello before we have applied its answer (seen with
 node-datachannel). Dropping it costs the peer's 1 s retransmission; instead the first few
-datagrams (bounded, the excess counted) are fed to DTLS as soon as it is configured.
+datagrams (bounded, the excess counted) are fed to DTLS as soon as it is configured and ICE
+has a pair to answer on (an answer before that is dropped by ICE, costing the same 1 s).
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ def test_client_hello_before_configure_is_answered_right_after_it() -> None:
         server.receive_datagram(data, 0.0)
     assert server.datagrams_to_send(0.0) == []  # nothing to answer with yet
     server.configure("server", client_cert.getFingerprints(), sctp=True)
+    # Configured, but ICE has no pair yet: an answer now would go nowhere (the reply would
+    # cost the peer's 1 s retransmission), so the ClientHello stays held.
+    assert server.datagrams_to_send(0.0) == []
+    server.path_ready()
     assert server.dtls_state == "connecting"
     answer = server.datagrams_to_send(0.0)
     assert answer, "the held ClientHello was not answered"
@@ -54,5 +59,7 @@ def test_early_datagrams_are_bounded_and_the_excess_counted() -> None:
     big = b"\x16\xfe\xfd" + bytes(20000)
     server.receive_datagram(big, 0.0)
     assert server.stats["early_dtls_dropped"] == dropped + 1  # beyond the byte bound
+    server.path_ready()
+    assert server.datagrams_to_send(0.0) == []  # a path, but not configured yet
     server.configure("server", client_cert.getFingerprints(), sctp=True)
     assert server.datagrams_to_send(0.0)
