@@ -1,5 +1,10 @@
 """rtcpeer: a WebRTC peer stack for Python (W3C API names, aiortc event style)."""
 
+from .capabilities import (
+    RTCRtpCapabilities,
+    RTCRtpCodecCapability,
+    RTCRtpHeaderExtensionCapability,
+)
 from .config import RTCConfiguration, RTCIceServer, RTCPeerOptions
 from .datachannel import RTCDataChannel, RTCDataChannelParameters
 from .description import (
@@ -20,14 +25,30 @@ from .errors import (
 )
 from .errors import SyntaxError_ as SyntaxError
 from .ice.servers import IceServer
+from .mediastreams import (
+    AudioStreamTrack,
+    MediaStreamError,
+    MediaStreamTrack,
+    VideoStreamTrack,
+)
 from .peerconnection import RTCPeerConnection
 from .sctptransport import RTCSctpTransport
+from .transceiver import (
+    RTCRtpEncodingParameters,
+    RTCRtpReceiver,
+    RTCRtpSender,
+    RTCRtpSendParameters,
+    RTCRtpTransceiver,
+)
 
 __all__ = [
+    "AudioStreamTrack",
     "IceServer",
     "InvalidAccessError",
     "InvalidModificationError",
     "InvalidStateError",
+    "MediaStreamError",
+    "MediaStreamTrack",
     "NotSupportedError",
     "OperationError",
     "RTCCertificate",
@@ -40,10 +61,19 @@ __all__ = [
     "RTCIceServer",
     "RTCPeerConnection",
     "RTCPeerOptions",
+    "RTCRtpCapabilities",
+    "RTCRtpCodecCapability",
+    "RTCRtpEncodingParameters",
+    "RTCRtpHeaderExtensionCapability",
+    "RTCRtpReceiver",
+    "RTCRtpSendParameters",
+    "RTCRtpSender",
+    "RTCRtpTransceiver",
     "RTCSctpTransport",
     "RTCSessionDescription",
     "SdpParseError",
     "SyntaxError",
+    "VideoStreamTrack",
     "candidate_from_sdp",
     "candidate_to_sdp",
 ]

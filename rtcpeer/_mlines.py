@@ -158,7 +158,8 @@ def _remote_row(
     have_data: bool,
 ) -> MLine[T]:
     if rejected:
-        return MLine(index, mid, kind, "rejected")
+        # The owner stays until the answer is applied, which stops it (RFC 9429 §5.10).
+        return MLine(index, mid, kind, "rejected", known.owner if known is not None else None)
     if known is not None and known.role != "rejected":
         return replace(known, index=index)
     if kind == "application" and not have_data:

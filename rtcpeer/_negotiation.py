@@ -126,6 +126,7 @@ def build_answer(
     fingerprints: Sequence[RTCDtlsFingerprint],
     setup: str,
     max_message_size: int,
+    media: Sequence[jsep.MediaSectionSpec] = (),
 ) -> LocalDescription:
     role = "passive" if setup == "passive" else "active"
 
@@ -140,6 +141,7 @@ def build_answer(
             ice_pwd=pwd,
             fingerprints=_fingerprints(fingerprints),
             setup=role,
+            media=media,
             candidates_by_mid=candidates,
             end_of_candidates=complete,
             max_message_size=max_message_size,

@@ -30,15 +30,16 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Literal, TypeVar
 
 from . import _negotiation as neg
 from ._dispatch import dispatch_transport_event
 from ._driver import Driver
 from ._events import EventEmitter
-from ._mlines import MLine, MLineTable
+from ._mlines import MLineTable
 from ._stats import build_stats
+from ._transceivers import TransceiverSet
 from ._transport import SecureTransport, TransportEvent
 from .candidate import IceCandidateInfo
 from .config import RTCConfiguration, RTCIceServer
@@ -55,8 +56,11 @@ from .errors import (
 )
 from .ice.agent import IceAgent
 from .ice.servers import IceServer
+from .mediastreams import MediaStreamTrack
 from .sctptransport import LOCAL_MAX_MESSAGE_SIZE, RTCSctpTransport
+from .sdp.parse import parse
 from .sdp.signaling import next_signaling_state
+from .transceiver import RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 
 logger = logging.getLogger("rtcpeer")
 
@@ -95,6 +99,7 @@ class RTCPeerConnection(EventEmitter):
         self._remote_pending: neg.RemoteDescription | None = None
         # The JSEP m-line table (RFC 9429 §5.2, see _mlines.py): committed when a negotiation
         # completes; a pending proposal lives while an offer is outstanding.
+        self._media = TransceiverSet(on_change=self._queue_negotiation_needed)
         self._mlines: MLineTable[Any] = MLineTable()
         self._mlines_pending: MLineTable[Any] | None = None
         self._mlines_offered: MLineTable[Any] | None = None  # of the last createOffer
@@ -267,7 +272,7 @@ class RTCPeerConnection(EventEmitter):
                 if kind == "answer":
                     self._remote_current = self._remote_pending or self._remote_current
                     self._remote_pending = None
-                    self._commit_mlines(local.mids)
+                    self._commit_mlines(local.mids, we_offered=False)
                 self._is_offerer = False
             self._emit_signaling()
             agent = self._ensure_agent(controlling=kind == "offer")
@@ -313,7 +318,9 @@ class RTCPeerConnection(EventEmitter):
             agent.restart()
         self._restart_requested = False
         self._session_version += 1
-        table = self._mlines.propose_offer([], want_data=self._wants_data_section())
+        table = self._mlines.propose_offer(
+            self._media.unassociated(self._mlines), want_data=self._wants_data_section()
+        )
         self._mlines_offered = table
         self._last_offer = neg.build_offer(
             session_id=self._session_id,
@@ -321,7 +328,7 @@ class RTCPeerConnection(EventEmitter):
             ufrag=agent.local_ufrag,
             pwd=agent.local_pwd,
             fingerprints=self._certificate.getFingerprints(),
-            media=neg.offer_specs(table.rows, LOCAL_MAX_MESSAGE_SIZE),
+            media=neg.offer_specs(table.rows, LOCAL_MAX_MESSAGE_SIZE, self._media.spec_for),
         )
         return self._last_offer
 
@@ -341,6 +348,9 @@ class RTCPeerConnection(EventEmitter):
             fingerprints=self._certificate.getFingerprints(),
             setup=self._answer_setup(remote),
             max_message_size=LOCAL_MAX_MESSAGE_SIZE,
+            media=[
+                self._media.spec_for(row) for row in self._table().rows if row.role == "transceiver"
+            ],
         )
         return self._last_answer
 
@@ -357,6 +367,7 @@ class RTCPeerConnection(EventEmitter):
                 self._transition("remote", "rollback")
                 self._remote_pending = None
                 self._mlines_pending = None
+                self._media.rollback()
                 self._emit_signaling()
                 return
             if desc.type == "offer" and self._signaling_state == "have-local-offer":
@@ -369,7 +380,7 @@ class RTCPeerConnection(EventEmitter):
             if desc.type == "offer":
                 self._remote_pending = remote
                 self._mlines_pending = self._mlines.apply_remote_offer(
-                    remote.desc, self._associate_remote_section
+                    remote.desc, self._media.associate
                 )
                 self._is_offerer = False
             else:
@@ -378,7 +389,8 @@ class RTCPeerConnection(EventEmitter):
                 if desc.type == "answer":
                     self._local_current = self._local_pending or self._local_current
                     self._local_pending = None
-                    self._commit_mlines(m.mid for m in remote.desc.media if not m.rejected)
+                    accepted = [m.mid for m in remote.desc.media if not m.rejected]
+                    self._commit_mlines(accepted, we_offered=True)
             self._emit_signaling()
             agent = self._ensure_agent(controlling=desc.type != "offer" or remote.ice_lite)
             agent.set_remote_credentials(remote.ufrag, remote.pwd, lite=remote.ice_lite)
@@ -387,26 +399,24 @@ class RTCPeerConnection(EventEmitter):
             if remote.end_of_candidates:
                 self._remote_end_of_candidates = True
                 agent.add_remote_candidate(None)
+            for transceiver in self._media.remote_applied(self._table(), remote.desc):
+                self.emit("track", transceiver.receiver.track)
             if desc.type == "answer":
                 self._apply_negotiation()
 
         await self._chain(op)
 
-    def _commit_mlines(self, accepted_mids: Iterable[str | None]) -> None:
-        """The answer is applied: the pending m-line table becomes the session's."""
+    def _commit_mlines(self, accepted_mids: Iterable[str | None], *, we_offered: bool) -> None:
+        """The answer is applied: the pending m-line table becomes the session's, and the
+        transceivers learn their mids and negotiated directions."""
         table = self._mlines_pending or self._mlines
-        self._mlines = table.apply_answer(accepted_mids)
         self._mlines_pending = None
-
-    def _associate_remote_section(self, row: MLine[Any]) -> Any:
-        """A remote offer's new audio/video m-line: no transceiver can take it yet, so it is
-        rejected (port 0) in our answer."""
-        logger.warning(
-            "rejecting the remote %s m= section (mid %r): media is not supported yet",
-            row.kind,
-            row.mid,
-        )
-        return None
+        local, remote = self._local_current, self._remote_current
+        if local is not None and remote is not None:
+            ours = parse(local.text)
+            offer, answer = (ours, remote.desc) if we_offered else (remote.desc, ours)
+            table = self._media.negotiated(table, offer, answer, we_offered)
+        self._mlines = table.apply_answer(accepted_mids)
 
     def _rollback_local(self) -> None:
         self._transition("local", "rollback")
@@ -590,6 +600,40 @@ class RTCPeerConnection(EventEmitter):
     def _remote_max_message_size(self) -> int:
         return self._transport.remote_max_message_size
 
+    # ---- media (W3C §5.1 RTP media API) --------------------------------------------------------
+
+    def addTrack(self, track: MediaStreamTrack, *streams: Any) -> RTCRtpSender:
+        self._check_not_closed()
+        sender = self._media.add_track(track, streams)
+        self._queue_negotiation_needed()
+        return sender
+
+    def removeTrack(self, sender: RTCRtpSender) -> None:
+        self._check_not_closed()
+        self._media.remove_track(sender)
+        self._queue_negotiation_needed()
+
+    def addTransceiver(
+        self,
+        trackOrKind: MediaStreamTrack | str,
+        direction: str = "sendrecv",
+        streams: Sequence[Any] = (),
+        **_: Any,
+    ) -> RTCRtpTransceiver:
+        self._check_not_closed()
+        transceiver = self._media.add_transceiver(trackOrKind, direction, streams)
+        self._queue_negotiation_needed()
+        return transceiver
+
+    def getTransceivers(self) -> list[RTCRtpTransceiver]:
+        return list(self._media.transceivers)
+
+    def getSenders(self) -> list[RTCRtpSender]:
+        return [t.sender for t in self._media.transceivers]
+
+    def getReceivers(self) -> list[RTCRtpReceiver]:
+        return [t.receiver for t in self._media.transceivers]
+
     # ---- data channels -------------------------------------------------------------------------
 
     def createDataChannel(
@@ -640,7 +684,8 @@ class RTCPeerConnection(EventEmitter):
         return channel
 
     def _negotiation_needed(self) -> bool:
-        if self._restart_requested:
+        """W3C §4.7.3 "check if negotiation is needed" against the committed m-line table."""
+        if self._restart_requested or self._media.needs_negotiation(self._mlines):
             return True
         return bool(self._channels) and not self._has_data_section()
 

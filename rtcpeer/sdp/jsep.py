@@ -61,6 +61,7 @@ __all__ = [
     "MediaSectionSpec",
     "RemoteCandidate",
     "SctpParameters",
+    "answer_direction",
     "build_answer",
     "build_offer",
     "bundle_group",
@@ -372,7 +373,7 @@ _REVERSE = {"sendrecv": "sendrecv", "sendonly": "recvonly", "recvonly": "sendonl
 _SENDS = {"sendrecv": (True, True), "sendonly": (True, False), "recvonly": (False, True)}
 
 
-def _answer_direction(offered: str | None, local: str) -> str:
+def answer_direction(offered: str | None, local: str) -> str:
     """RFC 3264 §6.1 / RFC 9429 §5.3.1: the offer's direction reversed, limited by ours."""
     theirs = _SENDS.get(_REVERSE.get(offered or "sendrecv", ""), (False, False))
     ours = _SENDS.get(local, (False, False))
@@ -403,7 +404,7 @@ def _answer_rtp(offered: MediaSection, unused: list[MediaSectionSpec]) -> MediaS
         mid=offered.mid or spec.mid,
         rtcp_fb_all=[f for f in spec.rtcp_fb_all if (f.type, f.parameter) in offered_fb_all],
     )
-    section = _rtp_section(answer_spec, kept, _answer_direction(offered.direction, spec.direction))
+    section = _rtp_section(answer_spec, kept, answer_direction(offered.direction, spec.direction))
     local_uris = {e.uri for e in spec.extmaps}
     section.extmaps = [replace(e) for e in offered.extmaps if e.uri in local_uris]
     section.rtcp_rsize = offered.rtcp_rsize
