@@ -154,6 +154,27 @@ class RtpSession:
 
     # -- configuration -------------------------------------------------------------------
 
+    def reconfigure(self, config: RtpSessionConfig) -> None:
+        """A renegotiation changed the m-sections: send streams that stay keep their sequence
+        numbers, timestamp offsets and counters (RFC 3550 §5.1: one SSRC, one sequence), the
+        transport-wide sequence goes on, and learned SSRC -> mid mappings of kept mids stay."""
+        kept = {s.config.ssrc: s for ss in self._streams.values() for s in ss}
+        twcc_seq = self._twcc_seq
+        learned = self._ssrc_mid
+        self._configure(config)
+        self._twcc_seq = twcc_seq
+        for mid, streams in self._streams.items():
+            self._streams[mid] = [
+                _SendStream(mid, s.config, old.seq, old.ts_offset, old.stats)
+                if (old := kept.get(s.config.ssrc)) is not None
+                else s
+                for s in streams
+            ]
+        mids = set(self._clock_rates)
+        for ssrc, mid in learned.items():
+            if mid in mids:
+                self._ssrc_mid.setdefault(ssrc, mid)
+
     def _configure(self, config: RtpSessionConfig) -> None:
         self.config = config
         self._clock_rates: dict[str, Mapping[int, int]] = {
