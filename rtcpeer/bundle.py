@@ -6,10 +6,10 @@ One :class:`BundleTransport` per peer connection owns, after ICE has taken the S
   :attr:`BundleTransport.stats` (the only copy of the demux: the driver hands every non-STUN
   datagram here);
 * the DTLS endpoint (:mod:`rtcpeer.dtls.endpoint`), whose handshake keys both SCTP and SRTP;
-* the SRTP session (interfaces.md ``SrtpSession``), created from the DTLS-SRTP key export
-  (RFC 5764 §4.2) when media is first needed: when an RTP session is attached, or the first
-  :meth:`~BundleTransport.send_rtp`/:meth:`~BundleTransport.send_rtcp` after DTLS connected.
-  A data-only connection never builds libsrtp contexts;
+* the SRTP session (:class:`rtcpeer.srtp.session.SrtpSession`), created from the DTLS-SRTP
+  key export (RFC 5764 §4.2) when media is first needed: when an RTP session is attached, or
+  the first :meth:`~BundleTransport.send_rtp`/:meth:`~BundleTransport.send_rtcp` after DTLS
+  connected. A data-only connection never builds libsrtp contexts;
 * an optional RTP session child (the :class:`RtpSessionCore` protocol below), attached with
   :meth:`~BundleTransport.attach_rtp_session`;
 * the SCTP association and the data channels (RFC 8261, RFC 8831/8832).
@@ -64,12 +64,11 @@ drained in this order by the driver after every change:
 
 from __future__ import annotations
 
-import importlib
 import random
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol, cast
+from typing import Literal, Protocol
 
 from ._mux import KINDS
 from .dcep.manager import DataChannelManager, ManagerEvent
@@ -87,6 +86,7 @@ from .sctp.events import (
     StreamsReset,
 )
 from .sctp.plpmtud import ProbeResult
+from .srtp.session import SrtpSession
 
 __all__ = [
     "BundleTransport",
@@ -123,7 +123,7 @@ _STATS = (
 
 
 class SrtpCore(Protocol):
-    """interfaces.md ``SrtpSession`` (rtcpeer/srtp/session.py): one SRTP/SRTCP context pair."""
+    """What the bundle needs of :class:`~rtcpeer.srtp.session.SrtpSession` (tests may fake it)."""
 
     stats: dict[str, int]
 
@@ -137,7 +137,7 @@ class SrtpCore(Protocol):
 
 
 class RtpSessionCore(Protocol):
-    """The RTP session child of a bundle (implemented in rtcpeer/rtp/session.py).
+    """The RTP session child of a bundle (:class:`rtcpeer.rtp.session.RtpSession`).
 
     Plaintext in and out: the bundle does SRTP. ``packets_to_send`` returns
     ``(packet, is_rtcp)`` pairs; ``timer_reason`` names the deadline of ``get_timer``.
@@ -159,12 +159,7 @@ class RtpSessionCore(Protocol):
 
 
 SrtpFactory = Callable[[SrtpKeyMaterial], SrtpCore]
-
-
-def default_srtp_factory(keys: SrtpKeyMaterial) -> SrtpCore:
-    """``rtcpeer.srtp.session.SrtpSession(keys)``, imported when media is first needed."""
-    module = importlib.import_module("rtcpeer.srtp.session")
-    return cast(SrtpCore, module.SrtpSession(keys))
+default_srtp_factory: SrtpFactory = SrtpSession
 
 
 @dataclass(frozen=True)
