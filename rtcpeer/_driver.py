@@ -5,9 +5,9 @@ mutates the :class:`~rtcpeer.bundle.BundleTransport` core, then :meth:`Driver.fl
 every datagram, dispatches every event and re-arms the one timer. Flushes triggered by
 datagrams and user calls are coalesced with ``call_soon``, so a burst of datagrams read in one
 loop iteration produces one batch of SACKs, and a loop of ``send()`` calls produces one batch
-of packets. The driver knows
-no protocol: every non-STUN datagram goes to the bundle, which demultiplexes (RFC 7983) and
-counts; media, data channels and timers all come back through the same drain.
+of packets. The driver knows no protocol: every non-STUN datagram goes to the bundle, which
+demultiplexes (RFC 7983) and counts; media, data channels and timers all come back through the
+same drain.
 
 Path MTU discovery needs the socket's Don't-Fragment control, so the driver takes an optional
 ``path`` (the ICE agent): PLPMTUD probes go through ``path.send_probe`` (Don't-Fragment), a
