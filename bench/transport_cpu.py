@@ -1,6 +1,6 @@
 """CPU cost per packet of the sans-IO data path (DTLS + SCTP + data channels), no sockets.
 
-Two :class:`rtcpeer._transport.SecureTransport` cores connected in memory at the 1200-byte
+Two :class:`rtcpeer.bundle.BundleTransport` cores connected in memory at the 1200-byte
 base MTU (PLPMTUD off): the sender keeps ``bufferedAmount`` near 2 MiB with 16 KiB messages;
 each round the sender's datagrams go to the receiver, the receiver's (SACKs) come back. Prints
 MB per CPU-second (``time.process_time``) and microseconds per DATA packet, for both ends.
@@ -23,7 +23,7 @@ import argparse
 import os
 import time
 
-from rtcpeer._transport import SecureTransport
+from rtcpeer.bundle import BundleTransport
 from rtcpeer.dcep import messages as m
 from rtcpeer.dcep.manager import ChannelMessage, ChannelRecord
 from rtcpeer.dtls.certificate import RTCCertificate
@@ -32,9 +32,9 @@ SIZE = 16384
 HIGH_WATER = 2 * 1024 * 1024
 
 
-def connected_pair() -> tuple[SecureTransport, SecureTransport, ChannelRecord]:
+def connected_pair() -> tuple[BundleTransport, BundleTransport, ChannelRecord]:
     ca, cb = RTCCertificate.generate(), RTCCertificate.generate()
-    a, b = SecureTransport(ca, plpmtud=False), SecureTransport(cb, plpmtud=False)
+    a, b = BundleTransport(ca, plpmtud=False), BundleTransport(cb, plpmtud=False)
     a.configure("client", cb.getFingerprints(), sctp=True)
     b.configure("server", ca.getFingerprints(), sctp=True)
     params = m.ChannelParameters(label="bench")

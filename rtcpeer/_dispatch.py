@@ -1,6 +1,6 @@
 """Transport events -> the facade's events (``datachannel``, ``open``, ``message``, ...).
 
-The sans-IO :class:`~rtcpeer._transport.SecureTransport` reports what happened; this table
+The sans-IO :class:`~rtcpeer.bundle.BundleTransport` reports what happened; this table
 turns each event type into the W3C event on the right object (DESIGN.md rule 5: tables over
 if-chains). The driver calls :func:`dispatch_transport_event` for every event it drains.
 """
@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._transport import DtlsStateChanged, SctpStateChanged, TransportEvent
+from .bundle import DtlsStateChanged, SctpStateChanged
 from .datachannel import RTCDataChannel
 from .dcep import manager as dcm
 
@@ -83,7 +83,8 @@ _HANDLERS: dict[type, Callable[[RTCPeerConnection, Any], None]] = {
 }
 
 
-def dispatch_transport_event(pc: RTCPeerConnection, event: TransportEvent) -> None:
+def dispatch_transport_event(pc: RTCPeerConnection, event: object) -> None:
+    """Events without a handler (e.g. an RTP session's, until media is wired) are ignored."""
     handler = _HANDLERS.get(type(event))
     if handler is not None:
         handler(pc, event)

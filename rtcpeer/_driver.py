@@ -1,10 +1,13 @@
 """The asyncio driver: the only place that reads the clock, sends, and arms timers.
 
 Mutate, then drain (DESIGN.md rule 2): every input (a datagram from ICE, a timer, a user call)
-mutates the :class:`SecureTransport` core, then :meth:`Driver.flush` sends every datagram,
-dispatches every event and re-arms the one timer. Flushes triggered by datagrams and user calls
-are coalesced with ``call_soon``, so a burst of datagrams read in one loop iteration produces one
-batch of SACKs, and a loop of ``send()`` calls produces one batch of packets.
+mutates the :class:`~rtcpeer.bundle.BundleTransport` core, then :meth:`Driver.flush` sends
+every datagram, dispatches every event and re-arms the one timer. Flushes triggered by
+datagrams and user calls are coalesced with ``call_soon``, so a burst of datagrams read in one
+loop iteration produces one batch of SACKs, and a loop of ``send()`` calls produces one batch
+of packets. The driver knows no protocol: every non-STUN datagram goes to the bundle, which
+demultiplexes (RFC 7983) and counts; media, data channels and timers all come back through the
+same drain.
 
 Path MTU discovery needs the socket's Don't-Fragment control, so the driver takes an optional
 ``path`` (the ICE agent): PLPMTUD probes go through ``path.send_probe`` (Don't-Fragment), a
@@ -19,7 +22,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-from ._transport import SecureTransport, TransportEvent
+from .bundle import BundleTransport
 from .sctp.plpmtud import ProbeResult
 
 
@@ -33,18 +36,14 @@ class ProbePath(Protocol):
     def send_fragmentable(self, data: bytes) -> None: ...
 
 
-# RFC 7983 §7: the first byte tells DTLS (20..63) from SRTP/SRTCP (128..191) and the rest.
-_DTLS_FIRST, _DTLS_LAST = 20, 63
-
-
 class Driver:
-    """Connects an ICE agent's datagrams to a :class:`SecureTransport` and back."""
+    """Connects an ICE agent's datagrams to a :class:`BundleTransport` and back."""
 
     def __init__(
         self,
-        transport: SecureTransport,
+        transport: BundleTransport,
         send: Callable[[bytes], None],
-        on_event: Callable[[TransportEvent], None],
+        on_event: Callable[[object], None],
         *,
         path: ProbePath | None = None,
     ) -> None:
@@ -59,26 +58,17 @@ class Driver:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self._closed = False
-        self.stats = {"garbage_datagrams": 0, "dtls_datagrams": 0, "rtp_datagrams": 0}
 
     def now(self) -> float:
         return self.loop.time()
 
     def datagram_received(self, data: bytes) -> None:
         """From ICE (STUN was already consumed by aioice). Never raises."""
-        if self._closed or not data:
+        if self._closed:
             return
-        first = data[0]
-        if _DTLS_FIRST <= first <= _DTLS_LAST:
-            self.stats["dtls_datagrams"] += 1
-            self.transport.receive_datagram(data, self.loop.time())
-            if not self._flush_pending:
-                self.schedule_flush()
-        elif 128 <= first <= 191:
-            # SRTP/SRTCP: no media negotiated yet; counted, not delivered.
-            self.stats["rtp_datagrams"] += 1
-        else:
-            self.stats["garbage_datagrams"] += 1
+        self.transport.receive_datagram(data, self.loop.time())
+        if not self._flush_pending:
+            self.schedule_flush()
 
     def schedule_flush(self) -> None:
         if not self._flush_pending and not self._closed:

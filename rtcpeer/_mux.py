@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["PacketKind", "classify", "is_rtcp"]
+__all__ = ["KINDS", "PacketKind", "classify", "is_rtcp"]
 
 PacketKind = Literal["stun", "zrtp", "dtls", "turn-channel", "rtp", "unknown"]
 
-# (first, last, kind) per RFC 7983 §7; a 256-entry table makes classify() one index.
+# (first, last, kind) per RFC 7983 §7; a 256-entry table makes classify() one index (hot
+# paths index KINDS[data[0]] themselves).
 _RANGES: tuple[tuple[int, int, PacketKind], ...] = (
     (0, 3, "stun"),
     (16, 19, "zrtp"),
@@ -30,13 +31,13 @@ _RANGES: tuple[tuple[int, int, PacketKind], ...] = (
 _kinds: list[PacketKind] = ["unknown"] * 256
 for _first, _last, _kind in _RANGES:
     _kinds[_first : _last + 1] = [_kind] * (_last - _first + 1)
-_TABLE: tuple[PacketKind, ...] = tuple(_kinds)
+KINDS: tuple[PacketKind, ...] = tuple(_kinds)
 del _kinds, _first, _last, _kind
 
 
 def classify(data: bytes) -> PacketKind:
     """Which protocol ``data`` belongs to, from its first byte (empty data is "unknown")."""
-    return _TABLE[data[0]] if data else "unknown"
+    return KINDS[data[0]] if data else "unknown"
 
 
 def is_rtcp(data: bytes) -> bool:

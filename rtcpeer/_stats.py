@@ -77,9 +77,17 @@ def build_stats(pc: RTCPeerConnection) -> dict[str, RTCStats]:
     )
     agent = pc._agent
     ice = agent.stats if agent is not None else {}
-    dtls = pc._transport.dtls
-    driver = pc._driver
+    bundle = pc._transport
+    dtls = bundle.dtls
+    demux = bundle.stats
     pair = agent.selected_pair if agent is not None else None
+    dtls_dropped = dtls.stats.get("dropped_datagrams", 0) if dtls is not None else 0
+    media_dropped = (
+        demux["media_dropped_before_keys"]
+        + demux["media_dropped_no_rtp_session"]
+        + demux["srtp_rejected"]
+        + demux["srtcp_rejected"]
+    )
     transport = _stats(
         "transport",
         "T01",
@@ -88,25 +96,32 @@ def build_stats(pc: RTCPeerConnection) -> dict[str, RTCStats]:
         bytesReceived=ice.get("bytes_received", 0),
         packetsSent=ice.get("packets_sent", 0),
         packetsReceived=ice.get("packets_received", 0),
-        dtlsState=pc._transport.dtls_state,
+        dtlsState=bundle.dtls_state,
         iceState=pc.iceConnectionState,
         iceRole=None if agent is None else ("controlling" if agent._controlling else "controlled"),
         iceLocalUsernameFragment=None if agent is None else agent.local_ufrag,
-        dtlsRole=pc._transport.role or "unknown",
+        dtlsRole=bundle.role or "unknown",
         localCertificateId="CF-local",
         srtpCipher=None if dtls is None else dtls.srtp_profile,
         selectedCandidatePairId="CP-selected" if pair else None,
-        # Everything received and thrown away: non-DTLS/non-SRTP garbage, SRTP/SRTCP (no
-        # media is negotiated, so the driver counts and drops it) and malformed DTLS.
+        # Everything received and thrown away: garbage first bytes (RFC 7983), SRTP/SRTCP
+        # before keys, without an RTP session or refused by SRTP, DTLS before configure()
+        # beyond the held few, and malformed DTLS.
         rtcpeerDroppedDatagrams=(
             ice.get("dropped_datagrams", 0)
-            + (driver.stats["garbage_datagrams"] + driver.stats["rtp_datagrams"] if driver else 0)
-            + (dtls.stats.get("dropped_datagrams", 0) if dtls is not None else 0)
+            + demux["garbage_datagrams"]
+            + media_dropped
+            + demux["early_dtls_dropped"]
+            + dtls_dropped
         ),
-        rtcpeerGarbageDatagrams=driver.stats["garbage_datagrams"] if driver else 0,
-        rtcpeerRtpDatagrams=driver.stats["rtp_datagrams"] if driver else 0,
-        rtcpeerDtlsDroppedDatagrams=dtls.stats.get("dropped_datagrams", 0) if dtls else 0,
+        rtcpeerGarbageDatagrams=demux["garbage_datagrams"],
+        rtcpeerRtpDatagrams=demux["srtp_datagrams"] + demux["srtcp_datagrams"],
+        rtcpeerDtlsDroppedDatagrams=dtls_dropped,
+        rtcpeerMediaDroppedDatagrams=media_dropped,
+        rtcpeerDemux=dict(demux),
     )
+    if bundle.srtp is not None:
+        transport["rtcpeerSrtp"] = dict(bundle.srtp.stats)
     if dtls is not None and dtls.remote_certificate_fingerprint is not None:
         fp = dtls.remote_certificate_fingerprint
         add(
@@ -158,7 +173,7 @@ def build_stats(pc: RTCPeerConnection) -> dict[str, RTCStats]:
                 bytesReceived=record.bytes_received,
             )
         )
-    assoc = pc._transport.association
+    assoc = bundle.association
     if assoc is not None:
         transport["rtcpeerSctp"] = dict(assoc.stats)
     return report

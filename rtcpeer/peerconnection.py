@@ -40,7 +40,7 @@ from ._events import EventEmitter
 from ._mlines import MLineTable
 from ._stats import build_stats
 from ._transceivers import TransceiverSet
-from ._transport import SecureTransport, TransportEvent
+from .bundle import BundleTransport
 from .candidate import IceCandidateInfo
 from .config import RTCConfiguration, RTCIceServer
 from .datachannel import RTCDataChannel
@@ -76,7 +76,7 @@ class RTCPeerConnection(EventEmitter):
         self._validate_configuration(self._config)
         certs = self._config.certificates
         self._certificate = certs[0] if certs else RTCCertificate.generate()
-        self._transport = SecureTransport(
+        self._transport = BundleTransport(
             self._certificate, plpmtud=self._config.options.sctpPathMtuDiscovery
         )
         self._sctp = RTCSctpTransport(self)
@@ -710,7 +710,7 @@ class RTCPeerConnection(EventEmitter):
 
         loop.call_soon(fire)
 
-    def _on_transport_event(self, event: TransportEvent) -> None:
+    def _on_transport_event(self, event: object) -> None:
         dispatch_transport_event(self, event)
 
     # ---- connection state --------------------------------------------------------------------

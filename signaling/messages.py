@@ -82,6 +82,7 @@ ERROR_CODES: Final = frozenset(
         "too-large",
         "rate-limited",
         "room-full",
+        "token-in-use",
         "unknown-peer",
         "not-joined",
     }

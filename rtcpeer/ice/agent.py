@@ -35,6 +35,15 @@ State (W3C RTCIceTransportState), as derived here
     (peer-reflexive) pair. ``failed``
     stops sending; ``restart()`` may recover. ``closed`` after ``close()``.
 
+Sending before a pair is selected
+    A peer that is ahead (its checks succeeded, ours not yet) can send DTLS before we have
+    selected a pair; our answer to it (a DTLS server's first flight) used to be dropped, and
+    the handshake waited a second for the peer's retransmission. ``send()`` without a selected
+    pair therefore holds up to ``HOLD_MAX_DATAGRAMS`` / ``HOLD_MAX_BYTES`` and sends them, in
+    order, when the first pair is selected; the excess, and what is still held at failure or
+    close, is counted in ``stats["dropped_datagrams"]``. RFC 8445 §12.1.1: once selected, data
+    goes on the selected pair only.
+
 Consent freshness (RFC 7675) is done here, not by aioice (its task is disabled): a Binding
 request on the selected pair every ``consent_interval`` seconds, randomized by 0.8-1.2.
 """
@@ -62,6 +71,10 @@ from rtcpeer.ice.servers import IceServer, parse_servers
 from rtcpeer.sctp.plpmtud import ProbeResult
 
 logger = logging.getLogger(__name__)
+
+# send() before the first selected pair: held for it (a DTLS flight is 1-4 datagrams).
+HOLD_MAX_DATAGRAMS = 8
+HOLD_MAX_BYTES = 16384
 
 IceTransportState = Literal[
     "new", "checking", "connected", "completed", "disconnected", "failed", "closed"
@@ -152,6 +165,8 @@ class IceAgent:
         self._target: tuple[Callable[[bytes, tuple[str, int]], None], tuple[str, int]] | None
         self._target = None
         self._selected: CandidatePair | None = None
+        self._held: list[bytes] = []  # sent before any pair was selected (module docstring)
+        self._held_bytes = 0
         self._consent_task: asyncio.Task[None] | None = None
         self._last_heard = 0.0
         self._last_rx = 0
@@ -302,11 +317,28 @@ class IceAgent:
     def send(self, data: bytes) -> None:
         target = self._target
         if target is None:
-            self._dropped += 1
+            self._hold(data)
             return
         target[0](data, target[1])
         self._tx_packets += 1
         self._tx_bytes += len(data)
+
+    def _hold(self, data: bytes) -> None:
+        """No pair selected yet: keep a bounded few for the first one (module docstring)."""
+        if (
+            self.state in ("failed", "closed")
+            or len(self._held) >= HOLD_MAX_DATAGRAMS
+            or self._held_bytes + len(data) > HOLD_MAX_BYTES
+        ):
+            self._dropped += 1
+            return
+        self._held.append(data)
+        self._held_bytes += len(data)
+
+    def _drop_held(self) -> None:
+        self._dropped += len(self._held)
+        self._held = []
+        self._held_bytes = 0
 
     def send_probe(self, data: bytes) -> ProbeResult:
         """Send a PLPMTUD probe datagram with Don't-Fragment (RFC 8899 §4.5).
@@ -356,6 +388,7 @@ class IceAgent:
         self._set_state("closed")
         self._target = None
         self._selected = None
+        self._drop_held()
         if self._consent_task is not None:
             self._consent_task.cancel()
         gens = [g for g in (self._current, self._pending) if g is not None]
@@ -544,6 +577,10 @@ class IceAgent:
         self._selected = pair
         self._target = (pair.protocol.transport.sendto, pair.remote_addr)
         logger.info("ICE selected pair %s", pair)
+        held, self._held = self._held, []
+        self._held_bytes = 0
+        for data in held:
+            self.send(data)
         if pair is not previous and self.on_path_change is not None:
             self.on_path_change()
         self._last_heard = time.monotonic()
@@ -567,6 +604,7 @@ class IceAgent:
     def _fail(self) -> None:
         self._target = None
         self._selected = None
+        self._drop_held()
         self._set_state("failed")
 
     # -- consent freshness (RFC 7675) ---------------------------------------------------------

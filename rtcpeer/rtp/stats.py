@@ -144,7 +144,10 @@ class ReceiverStats:
 
     @property
     def cumulative_lost(self) -> int:
-        """A.3: expected - received, clamped to the signed 24-bit field."""
+        """A.3: expected - received, clamped to the signed 24-bit field (0 in probation:
+        statistics start once the source is valid, A.1)."""
+        if self.probation:
+            return 0
         return max(-0x800000, min(0x7FFFFF, self.expected - self.received))
 
     def report_block(self, lsr: int = 0, dlsr: int = 0) -> ReportBlock:
@@ -156,8 +159,9 @@ class ReceiverStats:
         self.received_prior = self.received
         lost_interval = expected_interval - received_interval
         fraction = 0
-        if expected_interval > 0 and lost_interval > 0:
-            fraction = (lost_interval << 8) // expected_interval
+        if expected_interval > 0 and lost_interval > 0 and not self.probation:
+            # 8-bit fixed point; lost == expected would be 256, which the field cannot hold.
+            fraction = min(255, (lost_interval << 8) // expected_interval)
         return ReportBlock(
             self.ssrc,
             fraction,

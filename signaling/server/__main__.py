@@ -6,7 +6,8 @@ Serve::
         [--redis redis://127.0.0.1:6379/0] [--presence-interval 1] [--presence-ttl 5]
         [--secret-file F | env SIGNALING_SECRET | --insecure-dev-mode]
         [--max-message-bytes 65536] [--max-frame-bytes N] [--rate 50/s] [--burst N]
-        [--max-participants 50] [--static-dir DIR] [--log-level INFO]
+        [--max-participants 50] [--join-timeout 5] [--max-queued-bytes N]
+        [--max-connections-per-address 50] [--static-dir DIR] [--log-level INFO]
 
 Mint a join token (prints it on stdout)::
 
@@ -114,6 +115,27 @@ def serve_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="per room, across all nodes (default 50)",
     )
+    p.add_argument(
+        "--join-timeout",
+        type=_positive_float,
+        default=5.0,
+        metavar="S",
+        help="close a connection that has not joined S seconds after connecting (default 5)",
+    )
+    p.add_argument(
+        "--max-queued-bytes",
+        type=_positive_int,
+        metavar="N",
+        help="bytes queued for a reader before it is disconnected as too slow (1013) "
+        "(default max(1 MiB, 4 x max-message-bytes))",
+    )
+    p.add_argument(
+        "--max-connections-per-address",
+        type=_positive_int,
+        default=50,
+        metavar="N",
+        help="concurrent connections from one IP address; more are reset (default 50)",
+    )
     p.add_argument("--static-dir", type=Path, default=DEFAULT_STATIC_DIR, metavar="DIR")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p
@@ -166,6 +188,9 @@ def serve_main(argv: list[str]) -> int:
             burst=burst,
             max_participants=args.max_participants,
             hard_max_bytes=args.max_frame_bytes,
+            join_timeout=args.join_timeout,
+            max_queued_bytes=args.max_queued_bytes,
+            max_connections_per_address=args.max_connections_per_address,
         ),
         static_dir=args.static_dir,
         redis_url=args.redis,

@@ -14,7 +14,9 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from .broker import Broker, LocalBroker
+from .connections import AddressCounter, counted_connection
 from .limits import Limits
+from .logs import LogBudget
 from .rooms import RoomConfig, Session
 from .static import DEFAULT_STATIC_DIR, StaticFiles
 
@@ -61,6 +63,8 @@ class SignalingServer:
         self.broker = broker if broker is not None else make_broker(config)
         self.static = StaticFiles(config.static_dir)
         self.rooms = RoomConfig(config.limits, None if config.insecure_dev_mode else config.secret)
+        self.addresses = AddressCounter(config.limits.max_connections_per_address)
+        self._refusal_log = LogBudget()  # one budget for the whole server: refusals are cheap
         self._server: Server | None = None
 
     @property
@@ -72,6 +76,20 @@ class SignalingServer:
         if request.path.split("?", 1)[0] == WS_PATH:
             return None
         return self.static.respond(request.path)
+
+    def _refused(self, address: str) -> None:
+        admit, suppressed = self._refusal_log.admit(asyncio.get_running_loop().time())
+        if suppressed:
+            log.warning(
+                "%d connection refusals not logged",
+                suppressed,
+                extra={"event": "log-suppressed", "count": suppressed},
+            )
+        if admit:
+            log.warning(
+                "too many connections from one address; connection reset",
+                extra={"event": "too-many-connections", "remote": address},
+            )
 
     async def _handle(self, connection: ServerConnection) -> None:
         remote = connection.remote_address
@@ -93,6 +111,8 @@ class SignalingServer:
             process_request=self._process_request,
             max_size=self.config.limits.websocket_max_size(),
             close_timeout=CLOSE_TIMEOUT,
+            open_timeout=self.config.limits.join_timeout,
+            create_connection=counted_connection(self.addresses, self._refused),
         )
         log.info(
             "listening",

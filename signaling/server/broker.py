@@ -33,6 +33,10 @@ class RoomFull(Exception):
     """The room already holds its maximum number of participants."""
 
 
+class TokenInUse(Exception):
+    """A participant admitted with the same join token is still in the room."""
+
+
 class Broker(Protocol):
     async def start(self) -> None:
         """Connect and start background work (heartbeats, subscriptions)."""
@@ -47,12 +51,15 @@ class Broker(Protocol):
         deliver: Deliver,
         *,
         capacity: int,
+        token_id: str | None = None,
         on_evicted: Callable[[], None] | None = None,
     ) -> list[PeerInfo]:
         """Add ``peer`` to ``room``; return the peers already there (all nodes).
 
-        Raises ``RoomFull`` if the room already holds ``capacity`` participants. Everyone
-        else in the room gets ``PeerJoined``."""
+        Raises ``TokenInUse`` if a participant admitted with ``token_id`` (the join token's
+        nonce; None: no token) is in the room, on any node, and ``RoomFull`` if the room
+        already holds ``capacity`` participants; the check and the add are one atomic step.
+        Everyone else in the room gets ``PeerJoined``."""
         ...
 
     async def leave(self, room: str, peer_id: str) -> None:
@@ -145,6 +152,8 @@ class LocalBroker:
     def __init__(self) -> None:
         self.local = LocalDelivery()
         self._names: dict[str, dict[str, PeerInfo]] = {}
+        self._tokens: dict[tuple[str, str], str] = {}  # (room, token id) -> participant
+        self._token_of: dict[str, tuple[str, str]] = {}  # participant -> (room, token id)
 
     async def start(self) -> None:
         return None
@@ -160,8 +169,11 @@ class LocalBroker:
         deliver: Deliver,
         *,
         capacity: int,
+        token_id: str | None = None,
         on_evicted: Callable[[], None] | None = None,
     ) -> list[PeerInfo]:
+        if token_id is not None and (room, token_id) in self._tokens:
+            raise TokenInUse(room)
         members = self._names.setdefault(room, {})
         if len(members) >= capacity:
             if not members:
@@ -169,6 +181,9 @@ class LocalBroker:
             raise RoomFull(room)
         peers = list(members.values())
         members[peer.id] = peer
+        if token_id is not None:
+            self._tokens[(room, token_id)] = peer.id
+            self._token_of[peer.id] = (room, token_id)
         self.local.add(room, peer, deliver, peers)
         self.local.dispatch(room, PeerJoined(peer.id, peer.name), peer.id, None)
         return peers
@@ -179,6 +194,9 @@ class LocalBroker:
             return
         if not members:
             del self._names[room]
+        key = self._token_of.pop(peer_id, None)
+        if key is not None:
+            del self._tokens[key]
         self.local.remove(room, peer_id)
         self.local.dispatch(room, PeerLeft(peer_id), peer_id, None)
 

@@ -3,6 +3,12 @@
 Every record carries ``ts``, ``level``, ``event`` and ``msg``; the room logic adds ``room``,
 ``participant``, ``code``, ``type`` and ``to`` where they apply (pass them in ``extra``).
 Frame bodies (SDP, candidates, tokens) are never logged, only their type and addressing.
+
+What one client makes the server log is bounded (``LogBudget``): per connection, the first
+``LOG_BURST`` records of each ``LOG_INTERVAL`` seconds are written and the rest are counted;
+the count comes out as one ``log-suppressed`` line (``count``) with the next record after the
+interval, or when the connection ends. A flood of bad frames therefore costs a few lines per
+interval per connection, not one line per frame.
 """
 
 from __future__ import annotations
@@ -30,7 +36,45 @@ FIELDS = (
     "status",
     "redis",
     "dev_mode",
+    "close_code",
+    "count",
+    "queued_bytes",
 )
+
+LOG_BURST = 5  # records per connection per interval before suppression
+LOG_INTERVAL = 10.0  # seconds
+
+
+class LogBudget:
+    """``burst`` records per ``interval`` pass; the rest are counted for a summary line.
+
+    Time comes in as an argument (a monotonic clock reading)."""
+
+    def __init__(self, burst: int = LOG_BURST, interval: float = LOG_INTERVAL) -> None:
+        self.burst = burst
+        self.interval = interval
+        self._window_end: float | None = None
+        self._used = 0
+        self._suppressed = 0
+
+    def admit(self, now: float) -> tuple[bool, int]:
+        """Whether to write a record now, and how many suppressed records to report first
+        (non-zero only once per interval, when an interval with suppressions is over)."""
+        report = 0
+        if self._window_end is None or now >= self._window_end:
+            report, self._suppressed = self._suppressed, 0
+            self._window_end = now + self.interval
+            self._used = 0
+        if self._used < self.burst:
+            self._used += 1
+            return True, report
+        self._suppressed += 1
+        return False, report
+
+    def take_suppressed(self) -> int:
+        """The records suppressed and not yet reported (at the end of a connection)."""
+        count, self._suppressed = self._suppressed, 0
+        return count
 
 
 class JsonFormatter(logging.Formatter):

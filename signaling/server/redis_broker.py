@@ -2,11 +2,14 @@
 
 Data in Redis (``P`` is the key prefix, default ``signaling``):
 
-- ``P:room:<room>:members`` hash: participant id -> JSON ``{"name", "node"}``
+- ``P:room:<room>:members`` hash: participant id -> JSON ``{"name", "node", "token"?}``
+  (``token``: the nonce of the join token that admitted it)
 - ``P:room:<room>:seen`` sorted set: participant id -> last heartbeat (Redis clock, ms)
 - ``P:node:<node id>`` pub/sub channel: each node subscribes to its own channel only.
 
 Every change is a Lua script, so it is atomic across nodes: ``join`` prunes expired members,
+refuses a token another member of the room was admitted with (single concurrent use, on every
+node: the claim is the membership itself, so it ends with a leave or a presence expiry),
 checks the capacity, adds the participant and publishes ``peer-joined`` in one step; a frame is
 published only to the channels of the nodes that have members in the room (one channel for
 a frame addressed ``to`` one participant, after checking that participant exists). A
@@ -38,7 +41,7 @@ import redis.asyncio as aioredis
 
 from ..errors import SignalingProtocolError
 from ..messages import PeerInfo, PeerJoined, PeerLeft, decode, encode
-from .broker import Deliver, Frame, LocalDelivery, RoomFull
+from .broker import Deliver, Frame, LocalDelivery, RoomFull, TokenInUse
 
 log = logging.getLogger("signaling.server")
 
@@ -74,12 +77,21 @@ local function keep(members, seen, keep_ms)
 end
 """
 
-# KEYS: members, seen. ARGV: prefix, room, id, member json, capacity, ttl ms, keep ms, envelope
+# KEYS: members, seen.
+# ARGV: prefix, room, id, member json, capacity, ttl ms, keep ms, envelope, token ('' = none)
+# -> {1, existing members} | {0, {}} room full | {2, {}} token in use
 _JOIN = (
     _COMMON
     + """
 local members, seen = KEYS[1], KEYS[2]
 prune(members, seen, ARGV[1], ARGV[2], tonumber(ARGV[6]))
+if ARGV[9] ~= '' then
+  for _, v in ipairs(redis.call('HVALS', members)) do
+    if cjson.decode(v)['token'] == ARGV[9] then
+      return {2, {}}
+    end
+  end
+end
 if redis.call('HLEN', members) >= tonumber(ARGV[5]) then
   return {0, {}}
 end
@@ -215,12 +227,16 @@ class RedisBroker:
         deliver: Deliver,
         *,
         capacity: int,
+        token_id: str | None = None,
         on_evicted: Callable[[], None] | None = None,
     ) -> list[PeerInfo]:
         # Registered (holding frames) before the script runs, so nothing published right
         # after the join is lost; activated with the script's member list.
         self.local.add_pending(room, peer, deliver)
-        member = json.dumps({"name": peer.name, "node": self.node_id})
+        fields: dict[str, str | None] = {"name": peer.name, "node": self.node_id}
+        if token_id is not None:
+            fields["token"] = token_id
+        member = json.dumps(fields)
         envelope = _envelope(room, PeerJoined(peer.id, peer.name), peer.id, None)
         try:
             ok, flat = await self._join(
@@ -234,14 +250,15 @@ class RedisBroker:
                     self._ttl_ms,
                     self._keep_ms,
                     envelope,
+                    token_id or "",
                 ],
             )
         except BaseException:
             self.local.remove(room, peer.id)
             raise
-        if not ok:
+        if ok != 1:
             self.local.remove(room, peer.id)
-            raise RoomFull(room)
+            raise TokenInUse(room) if ok == 2 else RoomFull(room)
         peers = [
             PeerInfo(pid, json.loads(value).get("name"))
             for pid, value in zip(flat[::2], flat[1::2], strict=True)

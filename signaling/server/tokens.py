@@ -7,6 +7,14 @@ the unpadded base64url HMAC-SHA256 of the ASCII ``payload`` text under the serve
 The MAC is checked (in constant time) before anything in the payload is believed, so a
 tampered or forged token is ``bad-token`` whatever it claims; only an authentic token can be
 ``expired-token`` or ``wrong-room``.
+
+A token is minted for one participant, so it admits one participant at a time (single
+concurrent use): while a participant admitted with a token is in the room, a join with the
+same token (same ``nonce``) is refused with ``token-in-use``, on every node (with Redis the
+check and the add are one Lua script; the claim is the membership, so it ends when that
+participant leaves or its presence expires). After that the token may join again until it
+expires, so a client whose connection dropped can rejoin with the token it holds. Keep TTLs
+short: a leaked token is usable by whoever presents it while its holder is not in the room.
 """
 
 from __future__ import annotations

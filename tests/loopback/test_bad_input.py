@@ -249,3 +249,51 @@ async def test_illegal_api_calls(peers: PeerPair) -> None:
     kwargs: dict[str, Any] = {"negotiated": True, "id": 70000}
     with pytest.raises(TypeError):
         pc1.createDataChannel("bad-id", **kwargs)
+
+
+async def test_demux_counters_in_get_stats(peers: PeerPair) -> None:
+    """SRTP/SRTCP on a data-only connection and garbage first bytes, counted by the bundle's
+    RFC 7983 demux and reported in getStats (rtcpeerDemux and the summary counters)."""
+    pc1 = peers.pc1
+    channel = pc1.createDataChannel("demux")
+    await peers.connect()
+    await wait_open(channel)
+
+    async def transport_stats() -> dict[str, Any]:
+        stats = await pc1.getStats()
+        return dict(next(s for s in stats.values() if s["type"] == "transport"))
+
+    before = await transport_stats()
+    target = await _selected_local(pc1)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    rtp = bytes([0x80, 96]) + bytes(30)  # RTP, payload type 96
+    rtcp = bytes([0x80, 200]) + bytes(26)  # RTCP sender report
+    try:
+        for datagram in (rtp, rtcp, b"\x05junk"):
+            await loop.sock_sendto(sock, datagram, target)
+            await asyncio.sleep(0)
+
+        async def counted() -> None:
+            while (await transport_stats())["rtcpeerDroppedDatagrams"] < (
+                before["rtcpeerDroppedDatagrams"] + 3
+            ):
+                await asyncio.sleep(0.02)
+
+        await asyncio.wait_for(counted(), 10)
+    finally:
+        sock.close()
+    after = await transport_stats()
+    demux, demux0 = after["rtcpeerDemux"], before["rtcpeerDemux"]
+    assert after["rtcpeerRtpDatagrams"] - before["rtcpeerRtpDatagrams"] == 2
+    assert after["rtcpeerGarbageDatagrams"] - before["rtcpeerGarbageDatagrams"] == 1
+    assert demux["srtp_datagrams"] - demux0["srtp_datagrams"] == 1
+    assert demux["srtcp_datagrams"] - demux0["srtcp_datagrams"] == 1
+    no_session = demux["media_dropped_no_rtp_session"] - demux0["media_dropped_no_rtp_session"]
+    assert no_session == 2
+    assert after["rtcpeerMediaDroppedDatagrams"] - before["rtcpeerMediaDroppedDatagrams"] == 2
+    assert after["rtcpeerDroppedDatagrams"] - before["rtcpeerDroppedDatagrams"] == 3
+    assert "rtcpeerSrtp" not in after  # a data-only connection built no SRTP contexts
+    assert pc1.connectionState == "connected"

@@ -194,3 +194,43 @@ async def test_stalled_node_evicts_its_expired_participants(cluster: Cluster) ->
     assert [r["participant"] for r in evicted] == [bob.id]
     await alice.quiet(2 * INTERVAL)  # no second peer-left
     await alice.close()
+
+
+async def test_a_token_admits_one_participant_across_nodes(cluster: Cluster) -> None:
+    token = mint("r1", name="alice")
+    alice = await Client.connect(cluster.a.ws_url)
+    await alice.join("r1", token)
+    replay = await Client.connect(cluster.b.ws_url)
+    await replay.send({"type": "join", "room": "r1", "token": token})
+    assert (await replay.expect("error"))["code"] == "token-in-use"
+    assert await replay.closed() == 1008
+    await alice.close()
+    # Concurrent joins with one fresh token on both nodes: exactly one is admitted.
+    fresh = mint("r1", name="bob")
+    racers = [await Client.connect(node.ws_url) for node in (cluster.a, cluster.b) * 5]
+    for client in racers:
+        await client.send({"type": "join", "room": "r1", "token": fresh})
+    replies = [await client.recv() for client in racers]
+    codes = sorted(r["type"] if r["type"] == "joined" else r["code"] for r in replies)
+    assert codes == ["joined"] + ["token-in-use"] * 9, codes
+    for client in racers:
+        await client.close()
+
+
+async def test_a_dead_nodes_token_is_released_with_its_presence(cluster: Cluster) -> None:
+    token = mint("r1", name="alice")
+    alice = await Client.connect(cluster.a.ws_url)
+    await alice.join("r1", token)
+    cluster.a.kill()
+    # The claim is the membership: once presence expires, the token may join on node B.
+    deadline = time.monotonic() + TTL + 4 * INTERVAL + 3
+    while True:
+        again = await Client.connect(cluster.b.ws_url)
+        await again.send({"type": "join", "room": "r1", "token": token})
+        reply = await again.recv()
+        if reply["type"] == "joined":
+            break
+        assert reply["code"] == "token-in-use" and time.monotonic() < deadline, reply
+        await again.close()
+        await asyncio.sleep(INTERVAL)
+    await again.close()

@@ -1,11 +1,13 @@
-"""Helpers wiring two sans-IO secure transports in memory (tier 2: sans-IO pairs)."""
+"""Helpers wiring two sans-IO bundle transports in memory (tier 2: sans-IO pairs)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, Literal
 
-from rtcpeer._transport import SecureTransport
+from rtcpeer.bundle import BundleTransport, SrtpFactory
+from rtcpeer.dcep import messages as m
+from rtcpeer.dcep.manager import ChannelRecord
 from rtcpeer.dtls.certificate import RTCCertificate
 
 Side = Any  # anything with the transport verbs (datagrams_to_send, receive_datagram, ...)
@@ -62,11 +64,26 @@ class TransportPair:
 def make_transports(
     sctp: bool = True,
     a_role: Literal["client", "server"] = "client",
-) -> tuple[SecureTransport, SecureTransport]:
+    srtp_factory: SrtpFactory | None = None,
+) -> tuple[BundleTransport, BundleTransport]:
     """Two configured transports that trust each other; ``a`` has ``a_role``."""
     ca, cb = RTCCertificate.generate(), RTCCertificate.generate()
-    a, b = SecureTransport(ca, plpmtud=False), SecureTransport(cb, plpmtud=False)
+    kw: dict[str, Any] = {} if srtp_factory is None else {"srtp_factory": srtp_factory}
+    a, b = BundleTransport(ca, plpmtud=False, **kw), BundleTransport(cb, plpmtud=False, **kw)
     b_role: Literal["client", "server"] = "server" if a_role == "client" else "client"
     a.configure(a_role, cb.getFingerprints(), sctp=sctp)
     b.configure(b_role, ca.getFingerprints(), sctp=sctp)
     return a, b
+
+
+def open_negotiated(
+    a: BundleTransport, b: BundleTransport, stream_id: int, label: str = "chat"
+) -> ChannelRecord:
+    """A negotiated channel on both sides of a connected pair (as the facade opens one)."""
+    params = m.ChannelParameters(label=label)
+    record = a.channels.create(params, negotiated=True, stream_id=stream_id)
+    b.channels.create(params, negotiated=True, stream_id=stream_id)
+    for side in (a, b):
+        assert side.association is not None
+        side.channels.association_established(side.association, 0.0)
+    return record

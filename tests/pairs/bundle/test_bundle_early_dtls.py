@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from bundle_pair_helpers import TransportPair
 
-from rtcpeer._transport import SecureTransport
+from rtcpeer.bundle import BundleTransport
 from rtcpeer.dtls.certificate import RTCCertificate
 
 
-def _unconfigured_server() -> tuple[SecureTransport, SecureTransport, RTCCertificate]:
+def _unconfigured_server() -> tuple[BundleTransport, BundleTransport, RTCCertificate]:
     cc, sc = RTCCertificate.generate(), RTCCertificate.generate()
-    client, server = SecureTransport(cc, plpmtud=False), SecureTransport(sc, plpmtud=False)
+    client, server = BundleTransport(cc, plpmtud=False), BundleTransport(sc, plpmtud=False)
     client.configure("client", sc.getFingerprints(), sctp=True)
     return client, server, cc
 

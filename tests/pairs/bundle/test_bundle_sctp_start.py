@@ -10,7 +10,7 @@ import random
 
 from bundle_pair_helpers import TransportPair, make_transports
 
-from rtcpeer._transport import SecureTransport
+from rtcpeer.bundle import BundleTransport
 from rtcpeer.dtls.certificate import RTCCertificate
 from rtcpeer.dtls.endpoint import DtlsEndpoint
 from rtcpeer.dtls.events import DtlsApplicationData
@@ -89,7 +89,7 @@ def test_both_sides_send_init_and_the_collision_establishes_once() -> None:
 
 def test_dtls_server_starts_sctp_when_the_peer_never_sends_init() -> None:
     server_cert, client_cert = RTCCertificate.generate(), RTCCertificate.generate()
-    server = SecureTransport(server_cert, plpmtud=False)
+    server = BundleTransport(server_cert, plpmtud=False)
     server.configure("server", client_cert.getFingerprints(), sctp=True)
     peer = PassiveSctpPeer(client_cert, server_cert)
     pair = TransportPair(peer, server)

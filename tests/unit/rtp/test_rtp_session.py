@@ -241,3 +241,19 @@ def test_bye_on_close_and_bye_received_forgets_the_source() -> None:
     a.receive_rtcp(data, 1.0)
     assert any(isinstance(e, ev.ByeReceived) for e in drain(a))
     assert a.receiver_stats(30) is None
+
+
+def test_report_after_a_single_received_packet_does_not_crash() -> None:
+    """Regression: one packet in probation gave fraction_lost 256 and struct.error in the SR."""
+    a, b = pair()
+    a.send_rtp("0", 111, b"x", 0, False, 0.0)
+    for data, is_rtcp in a.packets_to_send(0.0):
+        assert not is_rtcp
+        b.receive_rtp(data, 0.0)
+    deadline = b.get_timer()
+    assert deadline is not None
+    b.handle_timer(deadline)
+    reports = [p for p, is_rtcp in b.packets_to_send(deadline) if is_rtcp]
+    assert reports
+    blocks = [blk for p in parse_compound(reports[0]) for blk in getattr(p, "reports", ())]
+    assert all(0 <= blk.fraction_lost <= 255 for blk in blocks)
