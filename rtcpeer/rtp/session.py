@@ -404,6 +404,11 @@ class RtpSession:
             out.append(ReceiverReport(self._reporting_ssrc(), tuple(blocks)))
         return out
 
+    @property
+    def feedback_ssrc(self) -> int:
+        """The SSRC our RTCP feedback (PLI, FIR, NACK) is sent from (RFC 4585 §6.1)."""
+        return self._reporting_ssrc()
+
     def _reporting_ssrc(self) -> int:
         for streams in self._streams.values():
             for s in streams:
