@@ -29,6 +29,8 @@ MAX_STREAM_ID = 65534  # 65535 is reserved (RFC 8832 §6)
 class AssociationLike(Protocol):
     """The part of :class:`rtcpeer.sctp.association.Association` the manager uses."""
 
+    outbound_streams: int  # our outgoing streams are 0 .. outbound_streams - 1
+
     def send(
         self,
         stream_id: int,
@@ -316,12 +318,23 @@ class DataChannelManager:
             logger.info("dropping DATA_CHANNEL_OPEN for stream %d already in use", stream_id)
             self.stats["dropped_messages"] += 1
             return
+        if not self._stream_usable(stream_id):
+            logger.info("dropping DATA_CHANNEL_OPEN on stream %d: no outgoing stream", stream_id)
+            self.stats["dropped_messages"] += 1
+            return
         record = ChannelRecord(params, negotiated=False, stream_id=stream_id)
         record.acked = True
         self._channels[stream_id] = record
         self._association.send(stream_id, m.PPID_DCEP, m.encode_ack(), now)
         self._events.append(RemoteChannelCreated(record))
         self._set_open(record)
+
+    def _stream_usable(self, stream_id: int) -> bool:
+        """A channel is the pair of streams with one id (RFC 8832 §6): the id must be a valid
+        channel id (65535 is reserved) and an outgoing stream we negotiated, else there is no
+        stream to send DATA_CHANNEL_ACK on nor to reset, and the OPEN is dropped."""
+        assert self._association is not None
+        return stream_id <= MAX_STREAM_ID and stream_id < self._association.outbound_streams
 
     def incoming_streams_reset(self, stream_ids: tuple[int, ...], now: float) -> None:
         """The peer reset its outgoing streams: those channels close (RFC 8831 §6.7)."""

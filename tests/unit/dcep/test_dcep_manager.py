@@ -13,7 +13,7 @@ import pytest
 
 from rtcpeer.dcep import manager as dm
 from rtcpeer.dcep import messages as m
-from rtcpeer.errors import InvalidStateError, OperationError
+from rtcpeer.errors import InvalidStateError, LocalProtocolError, OperationError
 
 
 @dataclass
@@ -23,6 +23,7 @@ class Wire:
     sent: list[tuple[int, int, bytes, bool]] = field(default_factory=list)
     resets: list[int] = field(default_factory=list)
     buffered: dict[int, int] = field(default_factory=dict)
+    outbound_streams: int = 65535
 
     def send(
         self,
@@ -35,6 +36,8 @@ class Wire:
         max_retransmits: int | None = None,
         max_lifetime_ms: int | None = None,
     ) -> None:
+        if not 0 <= stream_id < self.outbound_streams:  # as the real association refuses it
+            raise LocalProtocolError(f"stream {stream_id} not negotiated")
         self.sent.append((stream_id, ppid, data, ordered))
 
     def reset_streams(self, stream_ids: list[int], now: float) -> None:
@@ -176,6 +179,21 @@ def test_bad_remote_input_is_dropped_and_counted() -> None:
     b.data_received(record.id or 0, m.PPID_DCEP, m.encode_open(m.ChannelParameters()), 0.0)
     assert b.stats["dropped_messages"] == 5
     assert events(b) == []
+
+
+def test_open_on_a_stream_we_cannot_answer_on_is_dropped_and_counted() -> None:
+    """Fuzzer finding: OPEN on stream 65535 (reserved, RFC 8832 §6) or beyond our negotiated
+    outgoing streams made the ACK send raise LocalProtocolError out of the manager."""
+    _a, _wa, b, wb = connected()
+    wb.outbound_streams = 16
+    opened = m.encode_open(m.ChannelParameters(label="x"))
+    b.data_received(65535, m.PPID_DCEP, opened, 0.0)
+    b.data_received(16, m.PPID_DCEP, opened, 0.0)
+    assert b.stats["dropped_messages"] == 2
+    assert events(b) == [] and wb.sent == [] and wb.resets == []
+    b.data_received(15, m.PPID_DCEP, opened, 0.0)  # the last stream we have still works
+    assert [type(e) for e in events(b)] == [dm.RemoteChannelCreated, dm.ChannelOpened]
+    assert wb.sent == [(15, m.PPID_DCEP, m.encode_ack(), True)]
 
 
 def test_association_loss_closes_every_channel() -> None:

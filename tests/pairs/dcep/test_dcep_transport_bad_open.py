@@ -1,0 +1,60 @@
+"""DCEP input from a misbehaving peer through the whole secure transport (DTLS + SCTP + DCEP)."""
+
+from __future__ import annotations
+
+import random
+
+from rtcpeer._transport import SecureTransport
+from rtcpeer.dcep import messages as m
+from rtcpeer.dcep.manager import ChannelBufferedAmount, ChannelOpened, RemoteChannelCreated
+from rtcpeer.dtls.certificate import RTCCertificate
+
+
+def _connected() -> tuple[SecureTransport, SecureTransport]:
+    ca, cb = RTCCertificate.generate(), RTCCertificate.generate()
+    a = SecureTransport(ca, rng=random.Random(1), plpmtud=False)
+    b = SecureTransport(cb, rng=random.Random(2), plpmtud=False)
+    a.configure("client", cb.getFingerprints(), sctp=True)
+    b.configure("server", ca.getFingerprints(), sctp=True)
+    a.start(0.0)
+    _flush(a, b)
+    assert a.sctp_state == b.sctp_state == "connected"
+    return a, b
+
+
+def _flush(a: SecureTransport, b: SecureTransport) -> None:
+    for _ in range(50):
+        moved = 0
+        for src, dst in ((a, b), (b, a)):
+            for datagram in src.datagrams_to_send(0.0):
+                dst.receive_datagram(datagram, 0.0)
+                moved += 1
+        if not moved:
+            return
+
+
+def _events(t: SecureTransport) -> list[object]:
+    out = []
+    while (e := t.next_event()) is not None:
+        out.append(e)
+    return out
+
+
+def test_open_on_stream_65535_is_dropped_not_raised() -> None:
+    """Hardening issue item 3 (595 of 660k fuzzed DCEP inputs): an OPEN on stream 65535 made
+    ``receive_datagram`` raise ``LocalProtocolError: stream 65535 not negotiated``."""
+    a, b = _connected()
+    _events(a), _events(b)
+    assoc = a.association
+    assert assoc is not None
+    # A peer that ignores the stream count: let a's association send on the reserved id.
+    assoc.outbound_streams = 65536
+    assoc.send(65535, m.PPID_DCEP, m.encode_open(m.ChannelParameters(label="bad")), 0.0)
+    _flush(a, b)  # raised LocalProtocolError out of b.receive_datagram before the fix
+    assert b.channels.stats["dropped_messages"] == 1
+    assert [e for e in _events(b) if not isinstance(e, ChannelBufferedAmount)] == []
+    # The association is unharmed: a proper OPEN still opens a channel.
+    assoc.send(2, m.PPID_DCEP, m.encode_open(m.ChannelParameters(label="good")), 0.0)
+    _flush(a, b)
+    kinds = [type(e) for e in _events(b) if not isinstance(e, ChannelBufferedAmount)]
+    assert kinds == [RemoteChannelCreated, ChannelOpened]
