@@ -60,6 +60,7 @@ class SctpSession:
         self.a = new_association(CLIENT_SEED)
         self.b = new_association(SERVER_SEED)
         self.a.connect(0.0)
+        self.b.connect(0.0)  # both DTLS roles send INIT, as the secure transport does
         _quiet(self.a, self.b, 0.0, self.on_events)
         assert self.a.state == self.b.state == "established"
         self._tags = {self.a.local_tag.to_bytes(4, "big"): self.a}
