@@ -30,6 +30,7 @@ class AssociationLike(Protocol):
     """The part of :class:`rtcpeer.sctp.association.Association` the manager uses."""
 
     outbound_streams: int  # our outgoing streams are 0 .. outbound_streams - 1
+    state: str  # RFC 9260 §4; send() and reset_streams() only in "established"
 
     def send(
         self,
@@ -264,6 +265,10 @@ class DataChannelManager:
     def _request_reset(self, record: ChannelRecord, now: float) -> None:
         if record.outgoing_reset_requested or self._association is None or record.id is None:
             return
+        if self._association.state != "established":
+            # Shutting down (RFC 9260 §9.2): no stream reset any more; the channel closes
+            # with the association (association_closed).
+            return
         record.outgoing_reset_requested = True
         self._association.reset_streams([record.id], now)
 
@@ -320,6 +325,10 @@ class DataChannelManager:
             return
         if not self._stream_usable(stream_id):
             logger.info("dropping DATA_CHANNEL_OPEN on stream %d: no outgoing stream", stream_id)
+            self.stats["dropped_messages"] += 1
+            return
+        if self._association.state != "established":
+            # Bundled before the peer's SHUTDOWN: no ACK can be sent any more (RFC 9260 §9.2).
             self.stats["dropped_messages"] += 1
             return
         record = ChannelRecord(params, negotiated=False, stream_id=stream_id)

@@ -58,3 +58,24 @@ def test_open_on_stream_65535_is_dropped_not_raised() -> None:
     _flush(a, b)
     kinds = [type(e) for e in _events(b) if not isinstance(e, ChannelBufferedAmount)]
     assert kinds == [RemoteChannelCreated, ChannelOpened]
+
+
+def test_peer_resets_a_channel_and_shuts_down_in_one_packet() -> None:
+    """Fuzzer finding (dcep target): the peer's RE-CONFIG reset of a channel's stream bundled
+    with SHUTDOWN. By the time the manager answers the reset with its own (RFC 8831 §6.7) the
+    association is in SHUTDOWN-ACK-SENT, and reset_streams raised LocalProtocolError out of
+    receive_datagram. Now the channel closes with the association instead."""
+    a, b = _connected()
+    record = a.channels.create(m.ChannelParameters(label="x"))
+    assert a.association is not None
+    a.channels.association_established(a.association, 0.0)
+    _flush(a, b)
+    for t in (a, b):
+        t.handle_timer(1.0)  # the delayed SACK: everything a sent is acknowledged
+    _flush(a, b)
+    _events(a), _events(b)
+    a.channels.close(record, 1.0)  # RE-CONFIG: reset our outgoing stream
+    a.association.shutdown(1.0)  # all acked: SHUTDOWN goes in the same packet
+    _flush(a, b)  # raised LocalProtocolError out of b.receive_datagram before the fix
+    assert b.association is not None and b.association.state == "closed"
+    assert all(c.state == "closed" for c in b.channels.channels())

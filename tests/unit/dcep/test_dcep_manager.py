@@ -24,6 +24,7 @@ class Wire:
     resets: list[int] = field(default_factory=list)
     buffered: dict[int, int] = field(default_factory=dict)
     outbound_streams: int = 65535
+    state: str = "established"
 
     def send(
         self,
@@ -36,11 +37,15 @@ class Wire:
         max_retransmits: int | None = None,
         max_lifetime_ms: int | None = None,
     ) -> None:
-        if not 0 <= stream_id < self.outbound_streams:  # as the real association refuses it
+        if self.state != "established":  # as the real association refuses them
+            raise LocalProtocolError(f"cannot send in state {self.state}")
+        if not 0 <= stream_id < self.outbound_streams:
             raise LocalProtocolError(f"stream {stream_id} not negotiated")
         self.sent.append((stream_id, ppid, data, ordered))
 
     def reset_streams(self, stream_ids: list[int], now: float) -> None:
+        if self.state != "established":
+            raise LocalProtocolError(f"cannot reset streams in state {self.state}")
         self.resets.extend(stream_ids)
 
     def buffered_amount(self, stream_id: int) -> int:
@@ -194,6 +199,26 @@ def test_open_on_a_stream_we_cannot_answer_on_is_dropped_and_counted() -> None:
     b.data_received(15, m.PPID_DCEP, opened, 0.0)  # the last stream we have still works
     assert [type(e) for e in events(b)] == [dm.RemoteChannelCreated, dm.ChannelOpened]
     assert wb.sent == [(15, m.PPID_DCEP, m.encode_ack(), True)]
+
+
+def test_open_reset_and_close_while_the_association_shuts_down() -> None:
+    """Fuzzer finding: remote input processed after the peer's SHUTDOWN (an incoming stream
+    reset, an OPEN) made the manager call reset_streams/send, which raise in that state."""
+    a, wa, b, wb = connected()
+    record = a.create(m.ChannelParameters())
+    a.association_established(wa, 0.0)
+    pump(a, wa, b, wb)
+    events(b)
+    wb.state = "shutdown-received"
+    assert record.id is not None
+    b.incoming_streams_reset((record.id,), 0.0)  # the peer closed the channel
+    b.data_received(5, m.PPID_DCEP, m.encode_open(m.ChannelParameters()), 0.0)
+    for channel in b.channels():
+        b.close(channel, 0.0)  # a user close() in that state does not raise either
+    assert wb.resets == [] and wb.sent == []
+    assert b.stats["dropped_messages"] == 1
+    b.association_closed()
+    assert all(c.state == "closed" for c in b.channels())
 
 
 def test_association_loss_closes_every_channel() -> None:
