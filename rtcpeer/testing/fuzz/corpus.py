@@ -65,7 +65,32 @@ def record_session() -> dict[str, list[bytes]]:
     finally:
         names["Association"] = original
     _check_tags(_RecordingAssociation.received)
-    return {"dtls": wire, "sctp": _RecordingAssociation.received, "dcep": dcep}
+    sctp = _RecordingAssociation.received + _graceful_shutdown()
+    return {"dtls": wire, "sctp": sctp, "dcep": dcep}
+
+
+def _graceful_shutdown() -> list[bytes]:
+    """SHUTDOWN / SHUTDOWN-ACK / SHUTDOWN-COMPLETE (RFC 9260 §9.2), which the transport
+    session (it ends with ABORT) never sends: the same two associations, shut down."""
+    a = sessions.new_association(sessions.CLIENT_SEED)
+    b = sessions.new_association(sessions.SERVER_SEED)
+    a.connect(0.0)
+    b.connect(0.0)
+    seen: list[bytes] = []
+    for step in range(40):
+        now = step * 0.1
+        if step == 2:
+            a.send(1, m.PPID_STRING, b"bye", now)
+            a.shutdown(now)
+        for src, dst in ((a, b), (b, a)):
+            deadline = src.get_timer()
+            if deadline is not None and deadline <= now:
+                src.handle_timer(now)
+            for packet in src.datagrams_to_send(now):
+                seen.append(packet)
+                dst.receive_datagram(packet, now)
+    assert a.state == b.state == "closed", "the recorded shutdown did not complete"
+    return seen
 
 
 def _tap_manager(t: _transport.SecureTransport, out: list[bytes]) -> None:
@@ -84,7 +109,7 @@ def _flush(
     for _ in range(100):
         moved = 0
         for src, dst in ((a, b), (b, a)):
-            for datagram in src.datagrams_to_send(now):
+            for datagram in src.datagrams_to_send(now) + src.probe_datagrams_to_send(now):
                 wire.append(datagram)
                 dst.receive_datagram(datagram, now)
                 moved += 1

@@ -36,14 +36,14 @@ SCTP_MTU = 1200  # the association MTU argument of the recorded session
 
 
 def new_association(seed: int) -> Association:
-    return Association(rng=random.Random(seed), mtu=SCTP_MTU, plpmtud=False)
+    return Association(rng=random.Random(seed), mtu=SCTP_MTU)
 
 
 def _quiet(a: Association, b: Association, now: float, on_events: Callable[[], None]) -> None:
     for _ in range(12):
         moved = 0
         for src, dst in ((a, b), (b, a)):
-            for packet in src.datagrams_to_send(now):
+            for packet in src.datagrams_to_send(now) + src.probe_datagrams_to_send(now):
                 dst.receive_datagram(packet, now)
                 moved += 1
         on_events()
@@ -80,6 +80,14 @@ class SctpSession:
         with contextlib.suppress(LocalProtocolError):
             assoc.send(stream, m.PPID_BINARY, self.rng.randbytes(size), self.now)
 
+    def local_control(self, assoc: Association) -> None:
+        """The application resets a stream or shuts down (refused calls are not findings)."""
+        with contextlib.suppress(LocalProtocolError):
+            if self.rng.random() < 0.8:
+                assoc.reset_streams([self.rng.randrange(4)], self.now)
+            else:
+                assoc.shutdown(self.now)
+
     def restart_if_closed(self) -> None:
         """An accepted ABORT ends the association: go on with a fresh one (deterministic)."""
         if self.b.state == "closed" or self.a.state == "closed":
@@ -96,6 +104,8 @@ class SctpSession:
         self.now += 0.01
         if rng.random() < 0.1:
             self.local_send(rng.choice((self.a, self.b)), rng.choice((1, 100, 3000)))
+        if rng.random() < 0.02:
+            self.local_control(rng.choice((self.a, self.b)))
         if rng.random() < 0.3:
             # Let the fuzzed endpoint answer (SACK, INIT-ACK, ABORT ...) and the peer reply.
             _quiet(self.a, self.b, self.now, self.on_events)
@@ -183,8 +193,8 @@ def _certificates() -> list[RTCCertificate]:
 
 def new_transport_pair(seed_a: int, seed_b: int) -> tuple[SecureTransport, SecureTransport]:
     ca, cb = _certificates()
-    a = SecureTransport(ca, rng=random.Random(seed_a), plpmtud=False)
-    b = SecureTransport(cb, rng=random.Random(seed_b), plpmtud=False)
+    a = SecureTransport(ca, rng=random.Random(seed_a))
+    b = SecureTransport(cb, rng=random.Random(seed_b))
     a.configure("client", cb.getFingerprints(), sctp=True)
     b.configure("server", ca.getFingerprints(), sctp=True)
     return a, b
@@ -205,6 +215,7 @@ class DtlsSession:
     def _collect(self) -> None:
         for src, dst in ((self.a, self.b), (self.b, self.a)):
             self._pending += [(dst, d) for d in src.datagrams_to_send(self.now)]
+            self._pending += [(dst, d) for d in src.probe_datagrams_to_send(self.now)]
         for t in (self.a, self.b):
             while t.next_event() is not None:
                 pass
