@@ -224,6 +224,9 @@ class DataChannelManager:
         """Queue one message; returns its payload size (for bufferedAmount)."""
         if record.state != "open" or self._association is None or record.id is None:
             raise InvalidStateError(f"data channel is {record.state}, not open")
+        if self._association.state != "established":
+            # The peer's SHUTDOWN arrived (RFC 9260 §9.2): no new user data is accepted.
+            raise InvalidStateError(f"the SCTP association is {self._association.state}")
         ppid, payload = m.encode_message(data)
         p = record.params
         # Until the peer acknowledged DATA_CHANNEL_OPEN, messages go ordered (RFC 8832 §6).

@@ -201,22 +201,27 @@ def test_open_on_a_stream_we_cannot_answer_on_is_dropped_and_counted() -> None:
     assert wb.sent == [(15, m.PPID_DCEP, m.encode_ack(), True)]
 
 
-def test_open_reset_and_close_while_the_association_shuts_down() -> None:
-    """Fuzzer finding: remote input processed after the peer's SHUTDOWN (an incoming stream
-    reset, an OPEN) made the manager call reset_streams/send, which raise in that state."""
+def test_open_reset_send_and_close_while_the_association_shuts_down() -> None:
+    """Fuzzer findings: remote input processed after the peer's SHUTDOWN (an incoming stream
+    reset, an OPEN) made the manager call reset_streams/send, which raise in that state; and
+    a user send() on a still-open channel raised LocalProtocolError, not InvalidStateError."""
     a, wa, b, wb = connected()
-    record = a.create(m.ChannelParameters())
+    first, second = a.create(m.ChannelParameters()), a.create(m.ChannelParameters())
     a.association_established(wa, 0.0)
     pump(a, wa, b, wb)
     events(b)
     wb.state = "shutdown-received"
-    assert record.id is not None
-    b.incoming_streams_reset((record.id,), 0.0)  # the peer closed the channel
+    assert first.id is not None and second.id is not None
+    b.incoming_streams_reset((first.id,), 0.0)  # the peer closed a channel
     b.data_received(5, m.PPID_DCEP, m.encode_open(m.ChannelParameters()), 0.0)
-    for channel in b.channels():
-        b.close(channel, 0.0)  # a user close() in that state does not raise either
     assert wb.resets == [] and wb.sent == []
     assert b.stats["dropped_messages"] == 1
+    other = next(c for c in b.channels() if c.id == second.id)
+    assert other.state == "open"
+    with pytest.raises(InvalidStateError):
+        b.send(other, "late", 0.0)
+    b.close(other, 0.0)  # a user close() in that state does not raise either
+    assert wb.resets == [] and wb.sent == []
     b.association_closed()
     assert all(c.state == "closed" for c in b.channels())
 
