@@ -20,7 +20,7 @@ from rtcpeer._transport import SecureTransport
 from rtcpeer.dcep import messages as m
 from rtcpeer.dcep.manager import DataChannelManager
 from rtcpeer.dtls.certificate import RTCCertificate
-from rtcpeer.errors import LocalProtocolError
+from rtcpeer.errors import InvalidStateError, LocalProtocolError
 from rtcpeer.sctp.association import Association
 from rtcpeer.sctp.events import (
     AssociationClosed,
@@ -169,8 +169,20 @@ class DcepSession(SctpSession):
             self._local_call()
         self.after_input()
 
+    def local_control(self, assoc: Association) -> None:
+        """Streams are reset through the managers (channel close), never beneath them."""
+        if self.rng.random() < 0.8:
+            mgr = self.ma if assoc is self.a else self.mb
+            channels = [c for c in mgr.channels() if c.state == "open"]
+            if channels:
+                mgr.close(self.rng.choice(channels), self.now)
+        else:
+            with contextlib.suppress(LocalProtocolError):
+                assoc.shutdown(self.now)
+
     def _local_call(self) -> None:
-        """The application on b uses its channels (send, close) while input arrives."""
+        """The application on b uses its channels (send, close) while input arrives; the
+        W3C error of a call its state refuses (InvalidStateError) is not a finding."""
         mgr = self.mb
         channels = [c for c in mgr.channels() if c.state == "open"]
         if not channels:
@@ -179,7 +191,8 @@ class DcepSession(SctpSession):
         if self.rng.random() < 0.3:
             mgr.close(record, self.now)
         else:
-            mgr.send(record, self.rng.choice(("hi", b"\x00\x01", "")), self.now)
+            with contextlib.suppress(InvalidStateError):
+                mgr.send(record, self.rng.choice(("hi", b"\x00\x01", "")), self.now)
 
 
 _CERTS: list[RTCCertificate] = []
