@@ -24,6 +24,7 @@ TARGETS: dict[str, Target] = {
     "signaling": signaling_target(FIXTURES),
 }
 COUNTS = {"sdp": 1500, "sctp": 4000, "dcep": 3000, "dtls": 2000, "signaling": 4000}
+COUNTS |= {"rtp": 4000, "srtp": 4000}
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))

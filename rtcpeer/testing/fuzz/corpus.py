@@ -7,7 +7,9 @@ messages, and close one channel (RFC 6525 stream reset). Recorded:
 
 * ``dtls/``: every datagram on the wire, handshake and application records alike;
 * ``sctp/``: every plaintext SCTP packet an association received;
-* ``dcep/``: every message the channel managers received, as ``stream (2) | PPID (4) | data``.
+* ``dcep/``: every message the channel managers received, as ``stream (2) | PPID (4) | data``;
+* ``rtp/``, ``srtp/``: RTP and RTCP of every type an RtpSession sends, plain and protected
+  (:mod:`.media`).
 
 Files are ``NNN.bin``, one input each; :func:`load` reads a directory back.
 """
@@ -20,7 +22,7 @@ from pathlib import Path
 from rtcpeer import _transport
 from rtcpeer.dcep import messages as m
 from rtcpeer.sctp.association import Association
-from rtcpeer.testing.fuzz import sessions
+from rtcpeer.testing.fuzz import media, sessions
 
 MAX_SEED_BYTES = 4096  # keep the committed corpus small
 
@@ -66,7 +68,14 @@ def record_session() -> dict[str, list[bytes]]:
         names["Association"] = original
     _check_tags(_RecordingAssociation.received)
     sctp = _RecordingAssociation.received + _graceful_shutdown()
-    return {"dtls": wire, "sctp": sctp, "dcep": dcep}
+    rtp = media.record_rtp()
+    return {
+        "dtls": wire,
+        "sctp": sctp,
+        "dcep": dcep,
+        "rtp": rtp,
+        "srtp": media.record_srtp(rtp),
+    }
 
 
 def _graceful_shutdown() -> list[bytes]:

@@ -3,7 +3,7 @@
 Each is a :class:`~.engine.Target`: a session factory, a seed directory and, for binary
 formats, where the length fields are (so mutations can lie about lengths) and a fixup
 (SCTP: recompute the CRC32c, or nearly every mutation would stop at the checksum).
-To add a target (RTP, RTCP, SRTP ...): a session class with ``feed(data)`` and one
+To add a target: a session class with ``feed(data)`` (see :mod:`.media` for RTP and SRTP) and one
 ``Target(...)`` entry in :func:`rtcpeer_targets`.
 """
 
@@ -12,12 +12,14 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from rtcpeer._mux import is_rtcp
 from rtcpeer._negotiation import parse_remote
 from rtcpeer.errors import InvalidAccessError, SdpParseError
 from rtcpeer.sctp.crc32c import crc32c
 from rtcpeer.sdp import parse, serialize
 from rtcpeer.testing.fuzz import corpus
 from rtcpeer.testing.fuzz.engine import Target
+from rtcpeer.testing.fuzz.media import RtpSessionFuzz, SrtpSessionFuzz
 from rtcpeer.testing.fuzz.sessions import DcepSession, DtlsSession, SctpSession
 
 
@@ -93,6 +95,25 @@ def dtls_length_fields(data: bytes) -> list[tuple[int, int]]:
     return fields
 
 
+def rtp_length_fields(data: bytes) -> list[tuple[int, int]]:
+    """RTCP packet lengths (RFC 3550 §6.4.1, walking the compound); RTP: the CSRC count's
+    byte and the header-extension length (RFC 3550 §5.3.1, RFC 8285 §4.2)."""
+    if is_rtcp(data):
+        fields: list[tuple[int, int]] = []
+        pos = 0
+        while pos + 4 <= len(data) and len(fields) < 16:
+            fields.append((pos + 2, 2))
+            pos += 4 + 4 * int.from_bytes(data[pos + 2 : pos + 4], "big")
+        return fields
+    if len(data) < 12:
+        return []
+    fields = [(0, 1)]
+    ext = 12 + 4 * (data[0] & 0x0F)
+    if data[0] & 0x10 and ext + 4 <= len(data):
+        fields.append((ext + 2, 2))
+    return fields
+
+
 def rtcpeer_targets(fixtures: Path) -> dict[str, Target]:
     """``fixtures`` is tests/fixtures (SDPs in sdp/, recorded seeds in fuzz/<target>/)."""
     fuzz = fixtures / "fuzz"
@@ -125,5 +146,18 @@ def rtcpeer_targets(fixtures: Path) -> dict[str, Target]:
             lambda: corpus.load(fuzz / "dtls"),
             session_inputs=80,
             length_fields=dtls_length_fields,
+        ),
+        "rtp": Target(
+            "rtp",
+            RtpSessionFuzz,
+            lambda: corpus.load(fuzz / "rtp"),
+            session_inputs=500,
+            length_fields=rtp_length_fields,
+        ),
+        "srtp": Target(
+            "srtp",
+            SrtpSessionFuzz,
+            lambda: corpus.load(fuzz / "srtp"),
+            session_inputs=200,
         ),
     }
