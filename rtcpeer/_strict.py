@@ -7,7 +7,7 @@ and counted. Anything else is a bug. In production a core still counts such a bu
 so tests and fuzzers see every bug with its traceback instead of a silent counter.
 
 One switch for every core: ``RTCPEER_STRICT=1`` in the environment at import time, or
-:func:`set_strict` at run time (``tests/conftest.py`` turns it on for the whole suite). Cores
+:func:`set_strict` at run time (the test suite turns it on: rtcpeer.testing.pytest_strict). Cores
 read :data:`STRICT` only on the exception path, so it costs nothing per packet.
 """
 

@@ -25,7 +25,7 @@ def assoc(monkeypatch: pytest.MonkeyPatch) -> Iterator[Association]:
     monkeypatch.setattr(a, "_handle_timers", _boom)
     monkeypatch.setattr(a, "_receive", _boom)
     yield a
-    _strict.set_strict(True)  # the suite runs strict (tests/conftest.py)
+    _strict.set_strict(True)  # the suite runs strict (rtcpeer.testing.pytest_strict)
 
 
 def test_the_suite_runs_strict() -> None:
