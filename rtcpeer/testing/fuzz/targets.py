@@ -31,7 +31,7 @@ class SdpSession:
     """``setRemoteDescription``'s reading of SDP text: parse + validate + read.
 
     Contract: only SdpParseError naming its line, or InvalidAccessError (valid syntax, not
-    appliable); whatever parses serializes, and the serialization parses again."""
+    appliable); whatever parses serializes, and the serialization parses to the same model."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
@@ -49,9 +49,11 @@ class SdpSession:
             desc = parse(text)  # it parsed; only the validation refused it
         again = serialize(desc)
         try:
-            parse(again)
+            reparsed = parse(again)
         except SdpParseError as exc:
             raise OracleError(f"serialize() output does not parse: {exc}") from exc
+        if reparsed != desc:
+            raise OracleError("serialize() output parses to a different model")
 
 
 def sctp_length_fields(data: bytes) -> list[tuple[int, int]]:
