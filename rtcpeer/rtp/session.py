@@ -379,7 +379,9 @@ class RtpSession:
     def _reports(self, now: float) -> list[RtcpPacket]:
         """SRs for streams that have sent, else one RR; report blocks in the first."""
         blocks: list[ReportBlock] = []
-        for ssrc, rs in list(self._receivers.items())[:MAX_REPORT_BLOCKS]:
+        # A source still in probation is not valid yet (RFC 3550 A.1): no block for it.
+        valid = [(ssrc, rs) for ssrc, rs in self._receivers.items() if not rs.probation]
+        for ssrc, rs in valid[:MAX_REPORT_BLOCKS]:
             sender = self._remote_senders.get(ssrc)
             lsr, dlsr = sender.lsr_dlsr(now) if sender is not None else (0, 0)
             blocks.append(rs.report_block(lsr, dlsr))

@@ -40,6 +40,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rtcpeer._strict import count_internal_error
 from rtcpeer.errors import LocalProtocolError
 from rtcpeer.sctp import chunks as ch
 from rtcpeer.sctp import handshake as hs
@@ -300,8 +301,8 @@ class Association:
     def handle_timer(self, now: float) -> None:
         try:
             self._handle_timers(now)
-        except Exception:  # pragma: no cover - a bug, but never escape the core
-            self.stats["internal_errors"] = self.stats.get("internal_errors", 0) + 1
+        except Exception:  # a bug: counted, re-raised in strict mode (rtcpeer._strict)
+            count_internal_error(self.stats)
 
     def _handle_timers(self, now: float) -> None:
         if self._t1 is not None and now >= self._t1:
@@ -393,9 +394,9 @@ class Association:
             self._receive(data, now)
         except ValueError:
             self.stats["dropped"] += 1
-        except Exception:  # pragma: no cover - a bug, but never escape the core
+        except Exception:  # a bug: counted, re-raised in strict mode (rtcpeer._strict)
             self.stats["dropped"] += 1
-            self.stats["internal_errors"] = self.stats.get("internal_errors", 0) + 1
+            count_internal_error(self.stats)
 
     def _receive(self, data: bytes, now: float) -> None:
         if self._terminated:
