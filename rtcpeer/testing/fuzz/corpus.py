@@ -1,6 +1,6 @@
 """Record the seed corpus from a real sans-IO DTLS + SCTP + DCEP pair session.
 
-Two :class:`~rtcpeer._transport.SecureTransport` cores (the recorded associations use the
+Two :class:`~rtcpeer.bundle.BundleTransport` cores (the recorded associations use the
 seeds of :mod:`.sessions`, so a fuzz session rebuilds the same verification tags) open
 DCEP channels of every reliability kind, exchange strings, binary, empty and fragmented
 messages, and close one channel (RFC 6525 stream reset). Recorded:
@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from rtcpeer import _transport
+from rtcpeer import bundle as _transport
 from rtcpeer.dcep import messages as m
 from rtcpeer.sctp.association import Association
 from rtcpeer.testing.fuzz import media, sessions
@@ -102,7 +102,7 @@ def _graceful_shutdown() -> list[bytes]:
     return seen
 
 
-def _tap_manager(t: _transport.SecureTransport, out: list[bytes]) -> None:
+def _tap_manager(t: _transport.BundleTransport, out: list[bytes]) -> None:
     received = t.channels.data_received
 
     def tap(stream_id: int, ppid: int, data: bytes, now: float) -> None:
@@ -113,7 +113,7 @@ def _tap_manager(t: _transport.SecureTransport, out: list[bytes]) -> None:
 
 
 def _flush(
-    a: _transport.SecureTransport, b: _transport.SecureTransport, now: float, wire: list[bytes]
+    a: _transport.BundleTransport, b: _transport.BundleTransport, now: float, wire: list[bytes]
 ) -> None:
     for _ in range(100):
         moved = 0
@@ -129,7 +129,7 @@ def _flush(
 
 
 def _converse(
-    a: _transport.SecureTransport, b: _transport.SecureTransport, now: float, wire: list[bytes]
+    a: _transport.BundleTransport, b: _transport.BundleTransport, now: float, wire: list[bytes]
 ) -> None:
     assert a.sctp_state == b.sctp_state == "connected", "the recorded session did not connect"
     kinds = [

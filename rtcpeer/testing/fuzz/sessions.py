@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rtcpeer._mux import classify
-from rtcpeer._transport import SecureTransport
+from rtcpeer.bundle import BundleTransport
 from rtcpeer.dcep import messages as m
 from rtcpeer.dcep.manager import DataChannelManager
 from rtcpeer.dtls.certificate import RTCCertificate
@@ -204,10 +204,10 @@ def _certificates() -> list[RTCCertificate]:
     return _CERTS
 
 
-def new_transport_pair(seed_a: int, seed_b: int) -> tuple[SecureTransport, SecureTransport]:
+def new_transport_pair(seed_a: int, seed_b: int) -> tuple[BundleTransport, BundleTransport]:
     ca, cb = _certificates()
-    a = SecureTransport(ca, rng=random.Random(seed_a))
-    b = SecureTransport(cb, rng=random.Random(seed_b))
+    a = BundleTransport(ca, rng=random.Random(seed_a))
+    b = BundleTransport(cb, rng=random.Random(seed_b))
     a.configure("client", cb.getFingerprints(), sctp=True)
     b.configure("server", ca.getFingerprints(), sctp=True)
     return a, b
@@ -222,7 +222,7 @@ class DtlsSession:
         self.now = 0.0
         self.a, self.b = new_transport_pair(CLIENT_SEED, SERVER_SEED)
         self.a.start(0.0)
-        self._pending: list[tuple[SecureTransport, bytes]] = []
+        self._pending: list[tuple[BundleTransport, bytes]] = []
         self._collect()
 
     def _collect(self) -> None:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import random
 
-from rtcpeer._transport import SecureTransport
+from rtcpeer.bundle import BundleTransport
+
 from rtcpeer.dcep import messages as m
 from rtcpeer.dcep.manager import ChannelBufferedAmount, ChannelOpened, RemoteChannelCreated
 from rtcpeer.dtls.certificate import RTCCertificate
 
 
-def _connected() -> tuple[SecureTransport, SecureTransport]:
+def _connected() -> tuple[BundleTransport, BundleTransport]:
     ca, cb = RTCCertificate.generate(), RTCCertificate.generate()
-    a = SecureTransport(ca, rng=random.Random(1), plpmtud=False)
-    b = SecureTransport(cb, rng=random.Random(2), plpmtud=False)
+    a = BundleTransport(ca, rng=random.Random(1), plpmtud=False)
+    b = BundleTransport(cb, rng=random.Random(2), plpmtud=False)
     a.configure("client", cb.getFingerprints(), sctp=True)
     b.configure("server", ca.getFingerprints(), sctp=True)
     a.start(0.0)
@@ -22,7 +23,7 @@ def _connected() -> tuple[SecureTransport, SecureTransport]:
     return a, b
 
 
-def _flush(a: SecureTransport, b: SecureTransport) -> None:
+def _flush(a: BundleTransport, b: BundleTransport) -> None:
     for _ in range(50):
         moved = 0
         for src, dst in ((a, b), (b, a)):
@@ -33,7 +34,7 @@ def _flush(a: SecureTransport, b: SecureTransport) -> None:
             return
 
 
-def _events(t: SecureTransport) -> list[object]:
+def _events(t: BundleTransport) -> list[object]:
     out = []
     while (e := t.next_event()) is not None:
         out.append(e)
