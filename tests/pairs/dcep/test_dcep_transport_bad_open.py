@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 from rtcpeer.bundle import BundleTransport
-
 from rtcpeer.dcep import messages as m
 from rtcpeer.dcep.manager import ChannelBufferedAmount, ChannelOpened, RemoteChannelCreated
 from rtcpeer.dtls.certificate import RTCCertificate
