@@ -8,8 +8,10 @@ whatever the number of TSNs held.
 
 Reassembly: held fragments are joined, as they arrive, into segments of consecutive TSNs of one
 message (a segment never holds an E fragment but at its end, nor a B but at its start;
-``_seg_end``/``_seg_start`` map its ends). A message is complete when its segment starts with B
-and ends with E, so each fragment costs O(1) whatever the arrival order and the message O(n).
+``_seg_start`` maps the end of a segment still open to the right (no E) to its start,
+``_seg_end`` the start of one open to the left (no B) to its end). A message is complete when
+its segment starts with B and ends with E, so each fragment costs O(1) whatever the arrival
+order and the message O(n).
 
 Window (RFC 9260 §6.2). ``held`` counts real memory: payload plus ``CHUNK_OVERHEAD`` per held
 fragment and ``MESSAGE_OVERHEAD`` per whole message waiting (out of order or undrained), what
@@ -59,8 +61,8 @@ class Receiver:
         self.dups: list[int] = []
         # TSN -> (stream id, SSN, PPID, user data, flags U=4 B=2 E=1)
         self.frags: dict[int, tuple[int, int, int, bytes, int]] = {}
-        self._seg_end: dict[int, int] = {}  # segment start TSN -> end TSN
-        self._seg_start: dict[int, int] = {}  # segment end TSN -> start TSN
+        self._seg_end: dict[int, int] = {}  # start TSN -> end TSN, segments without B
+        self._seg_start: dict[int, int] = {}  # end TSN -> start TSN, segments without E
         self.streams: dict[int, _InStream] = {}
         self.local_rwnd = local_rwnd
         self.tsn_window = max(16, min(local_rwnd // CHUNK_OVERHEAD, 0xFFFF))
@@ -118,9 +120,21 @@ class Receiver:
         if flags & 3 == 3:  # B and E: a whole message in one chunk
             self._message(sid, ssn, ppid, data, bool(flags & 4))
             return
-        self.frags[tsn] = (sid, ssn, ppid, data, flags)
+        frags = self.frags
+        frags[tsn] = (sid, ssn, ppid, data, flags)
         self.held += len(data) + CHUNK_OVERHEAD
-        self._join(tsn, flags)
+        # Join the fragment's segment (module docstring), inlined: B starts and E ends one.
+        start = tsn if flags & 2 else self._seg_start.pop(tsn - 1, tsn)
+        end = tsn if flags & 1 else self._seg_end.pop(tsn + 1, tsn)
+        closed_left = frags[start][4] & 2
+        closed_right = frags[end][4] & 1
+        if closed_left and closed_right:
+            self._take(start, end)
+            return
+        if not closed_right:
+            self._seg_start[end] = start
+        if not closed_left:
+            self._seg_end[start] = end
 
     def _reject(self, tsn: int, wire_tsn: int) -> None:
         self.sack_now = True
@@ -161,28 +175,6 @@ class Receiver:
         """cum + 1 starts the first range: the cumulative TSN jumps to its end."""
         self.cum = self._ends[0]
         del self._starts[0], self._ends[0]
-
-    def _join(self, tsn: int, flags: int) -> None:
-        """Join fragment ``tsn`` to its neighbours' segments; deliver a complete message."""
-        frags, seg_start, seg_end = self.frags, self._seg_start, self._seg_end
-        start = end = tsn
-        if not flags & 2:  # not B: continue the segment ending at tsn - 1 unless that ended
-            s = seg_start.get(tsn - 1)
-            if s is not None and not frags[tsn - 1][4] & 1:
-                del seg_start[tsn - 1]
-                start = s
-        if not flags & 1:  # not E: the segment starting at tsn + 1 continues this one
-            e = seg_end.get(tsn + 1)
-            if e is not None and not frags[tsn + 1][4] & 2:
-                del seg_end[tsn + 1]
-                end = e
-        if frags[start][4] & 2 and frags[end][4] & 1:
-            seg_end.pop(start, None)
-            seg_start.pop(end, None)
-            self._take(start, end)
-        else:
-            seg_end[start] = end
-            seg_start[end] = start
 
     def _take(self, start: int, end: int) -> None:
         """Fragments ``start``..``end`` form one message: remove and deliver it."""
@@ -287,10 +279,11 @@ class Receiver:
             self.held -= len(self.frags.pop(t)[3]) + CHUNK_OVERHEAD
         for start, end in [(s, e) for s, e in self._seg_end.items() if s <= new_cum]:
             del self._seg_end[start]
-            if end <= new_cum:
-                del self._seg_start[end]
-            else:  # the segment's head was abandoned: keep its tail
+            if end > new_cum:  # the segment's head was abandoned: keep its tail
                 self._seg_end[new_cum + 1] = end
+        for end in [e for e, s in self._seg_start.items() if s <= new_cum]:
+            del self._seg_start[end]
+            if end > new_cum:
                 self._seg_start[end] = new_cum + 1
 
     def reset_streams(self, stream_ids: tuple[int, ...]) -> None:

@@ -155,3 +155,24 @@ def test_tiny_chunks_cannot_hold_more_memory_than_the_window(pattern: str) -> No
     assert r.held >= real  # the window counts at least what Python really holds
     if pattern != "every other TSN":  # there the TSN window stops it first
         assert r.build_sack().a_rwnd == 0
+
+
+def test_forward_tsn_drops_abandoned_fragments_and_keeps_later_messages() -> None:
+    from rtcpeer.sctp.chunks import ForwardTsnChunk
+
+    got: list[bytes] = []
+    r = Receiver(1, 1 << 20, lambda s, p, d: got.append(d))
+    # Message A = TSNs 1-4 (abandoned by the sender, 1 and 2 lost), message B = TSNs 5-7.
+    r.on_data_fields(3, 1, 0, 51, b"a3", U)
+    r.on_data_fields(4, 1, 0, 51, b"a4", U | E)
+    r.on_data_fields(6, 1, 0, 51, b"b6", U)
+    r.on_data_fields(5, 1, 0, 51, b"b5", U | B)
+    r.on_forward_tsn(ForwardTsnChunk(3, []))  # abandons up to TSN 3: segment 3-4 cut
+    assert r.cum == 6 and sorted(r.frags) == [4, 5, 6] and not r.gap_ranges
+    r.on_data_fields(7, 1, 0, 51, b"b7", U | E)
+    assert got == [b"b5b6b7"]
+    r.on_forward_tsn(ForwardTsnChunk(7, []))
+    assert sorted(r.frags) == [4]  # TSN 4 (A's tail) is at or below cum: dropped next time
+    r.on_forward_tsn(ForwardTsnChunk(8, []))
+    assert not r.frags and not r._seg_end and not r._seg_start
+    assert r.held == 160 + 6  # only the undrained message "b5b6b7" is held
