@@ -29,6 +29,9 @@ MAX_STREAM_ID = 65534  # 65535 is reserved (RFC 8832 §6)
 class AssociationLike(Protocol):
     """The part of :class:`rtcpeer.sctp.association.Association` the manager uses."""
 
+    outbound_streams: int  # our outgoing streams are 0 .. outbound_streams - 1
+    state: str  # RFC 9260 §4; send() and reset_streams() only in "established"
+
     def send(
         self,
         stream_id: int,
@@ -221,6 +224,9 @@ class DataChannelManager:
         """Queue one message; returns its payload size (for bufferedAmount)."""
         if record.state != "open" or self._association is None or record.id is None:
             raise InvalidStateError(f"data channel is {record.state}, not open")
+        if self._association.state != "established":
+            # The peer's SHUTDOWN arrived (RFC 9260 §9.2): no new user data is accepted.
+            raise InvalidStateError(f"the SCTP association is {self._association.state}")
         ppid, payload = m.encode_message(data)
         p = record.params
         # Until the peer acknowledged DATA_CHANNEL_OPEN, messages go ordered (RFC 8832 §6).
@@ -261,6 +267,10 @@ class DataChannelManager:
 
     def _request_reset(self, record: ChannelRecord, now: float) -> None:
         if record.outgoing_reset_requested or self._association is None or record.id is None:
+            return
+        if self._association.state != "established":
+            # Shutting down (RFC 9260 §9.2): no stream reset any more; the channel closes
+            # with the association (association_closed).
             return
         record.outgoing_reset_requested = True
         self._association.reset_streams([record.id], now)
@@ -316,12 +326,27 @@ class DataChannelManager:
             logger.info("dropping DATA_CHANNEL_OPEN for stream %d already in use", stream_id)
             self.stats["dropped_messages"] += 1
             return
+        if not self._stream_usable(stream_id):
+            logger.info("dropping DATA_CHANNEL_OPEN on stream %d: no outgoing stream", stream_id)
+            self.stats["dropped_messages"] += 1
+            return
+        if self._association.state != "established":
+            # Bundled before the peer's SHUTDOWN: no ACK can be sent any more (RFC 9260 §9.2).
+            self.stats["dropped_messages"] += 1
+            return
         record = ChannelRecord(params, negotiated=False, stream_id=stream_id)
         record.acked = True
         self._channels[stream_id] = record
         self._association.send(stream_id, m.PPID_DCEP, m.encode_ack(), now)
         self._events.append(RemoteChannelCreated(record))
         self._set_open(record)
+
+    def _stream_usable(self, stream_id: int) -> bool:
+        """A channel is the pair of streams with one id (RFC 8832 §6): the id must be a valid
+        channel id (65535 is reserved) and an outgoing stream we negotiated, else there is no
+        stream to send DATA_CHANNEL_ACK on nor to reset, and the OPEN is dropped."""
+        assert self._association is not None
+        return stream_id <= MAX_STREAM_ID and stream_id < self._association.outbound_streams
 
     def incoming_streams_reset(self, stream_ids: tuple[int, ...], now: float) -> None:
         """The peer reset its outgoing streams: those channels close (RFC 8831 §6.7)."""

@@ -123,6 +123,8 @@ def _single_id(config: RtpSessionConfig, uri: str) -> int | None:
 class RtpSession:
     """RTP/RTCP for one BUNDLE group; see the module docstring."""
 
+    _twcc_seq: int
+
     def __init__(
         self, config: RtpSessionConfig, *, rng: random.Random, now: float, ntp_offset: float
     ) -> None:
@@ -159,7 +161,7 @@ class RtpSession:
         numbers, timestamp offsets and counters (RFC 3550 §5.1: one SSRC, one sequence), the
         transport-wide sequence goes on, and learned SSRC -> mid mappings of kept mids stay."""
         kept = {s.config.ssrc: s for ss in self._streams.values() for s in ss}
-        twcc_seq = self._twcc_seq
+        twcc_seq: int = self._twcc_seq
         learned = self._ssrc_mid
         self._configure(config)
         self._twcc_seq = twcc_seq
@@ -379,7 +381,9 @@ class RtpSession:
     def _reports(self, now: float) -> list[RtcpPacket]:
         """SRs for streams that have sent, else one RR; report blocks in the first."""
         blocks: list[ReportBlock] = []
-        for ssrc, rs in list(self._receivers.items())[:MAX_REPORT_BLOCKS]:
+        # A source still in probation is not valid yet (RFC 3550 A.1): no block for it.
+        valid = [(ssrc, rs) for ssrc, rs in self._receivers.items() if not rs.probation]
+        for ssrc, rs in valid[:MAX_REPORT_BLOCKS]:
             sender = self._remote_senders.get(ssrc)
             lsr, dlsr = sender.lsr_dlsr(now) if sender is not None else (0, 0)
             blocks.append(rs.report_block(lsr, dlsr))

@@ -40,6 +40,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rtcpeer._strict import count_internal_error
 from rtcpeer.errors import LocalProtocolError
 from rtcpeer.sctp import chunks as ch
 from rtcpeer.sctp import handshake as hs
@@ -117,6 +118,8 @@ class Association:
                 "unknown_chunks",
                 "data_chunks_received",
                 "sacks_sent",
+                "no_user_data",
+                "unknown_not_reported",
             ),
             0,
         )
@@ -166,6 +169,7 @@ class Association:
         self.oversize_pending = False
         self._rx_crc = HeaderCrc()
         self._tx_crc = HeaderCrc()
+        self._reported_unknown = False  # an unknown chunk of this packet was reported
 
     # -- user calls ------------------------------------------------------------------
     def connect(self, now: float) -> None:
@@ -300,8 +304,8 @@ class Association:
     def handle_timer(self, now: float) -> None:
         try:
             self._handle_timers(now)
-        except Exception:  # pragma: no cover - a bug, but never escape the core
-            self.stats["internal_errors"] = self.stats.get("internal_errors", 0) + 1
+        except Exception:  # a bug: counted, re-raised in strict mode (rtcpeer._strict)
+            count_internal_error(self.stats)
 
     def _handle_timers(self, now: float) -> None:
         if self._t1 is not None and now >= self._t1:
@@ -393,9 +397,9 @@ class Association:
             self._receive(data, now)
         except ValueError:
             self.stats["dropped"] += 1
-        except Exception:  # pragma: no cover - a bug, but never escape the core
+        except Exception:  # a bug: counted, re-raised in strict mode (rtcpeer._strict)
             self.stats["dropped"] += 1
-            self.stats["internal_errors"] = self.stats.get("internal_errors", 0) + 1
+            count_internal_error(self.stats)
 
     def _receive(self, data: bytes, now: float) -> None:
         if self._terminated:
@@ -418,6 +422,7 @@ class Association:
             return
         had_data = False
         handlers = _HANDLERS
+        self._reported_unknown = False
         for chunk in packet.chunks:
             handler = handlers.get(type(chunk))
             if handler is None:
@@ -430,7 +435,7 @@ class Association:
                 break
             if self._terminated:
                 return
-        if had_data:
+        if had_data and not self._terminated:
             self._after_data(now)
 
     def _receive_data_only(
@@ -471,12 +476,22 @@ class Association:
         return vtag == self.local_tag and self.local_tag != 0
 
     def _on_unknown(self, chunk: ch.Chunk) -> bool:
-        """Unknown chunk type, upper two bits (RFC 9260 §3.2). Return False to stop."""
+        """Unknown chunk type, upper two bits (RFC 9260 §3.2). Return False to stop.
+
+        The ERROR echoes the chunk (§3.3.10.6). To never answer with more than was received,
+        only the first reportable chunk of a packet is reported, and only if the ERROR fits
+        one packet at the PLPMTU; the others are counted in ``unknown_not_reported``.
+        """
         self.stats["unknown_chunks"] += 1
         action = chunk.chunk_type >> 6 if isinstance(chunk, ch.UnknownChunk) else 0
         if action in (1, 3) and self.peer_tag:
             cause = (ch.CAUSE_UNRECOGNIZED_CHUNK, chunk.serialize())
-            self._control.append(ch.ErrorChunk([cause]).serialize())
+            error = ch.ErrorChunk([cause]).serialize()
+            if self._reported_unknown or COMMON_HEADER_SIZE + len(error) > self._limit:
+                self.stats["unknown_not_reported"] += 1
+            else:
+                self._reported_unknown = True
+                self._control.append(error)
         return action >= 2
 
     # -- handshake handlers (RFC 9260 §5) -----------------------------------------------
@@ -584,6 +599,11 @@ class Association:
         if self.receiver is None or self.state not in _DATA_STATES:
             self.stats["dropped"] += 1
             return True
+        if not chunk.user_data:  # RFC 9260 §6.2: MUST abort with "No User Data" (§3.3.10.9)
+            self.stats["no_user_data"] += 1
+            cause = (ch.CAUSE_NO_USER_DATA, struct.pack("!I", chunk.tsn))
+            self._abort_locally("DATA chunk without user data", cause)
+            return False
         self.stats["data_chunks_received"] += 1
         self.receiver.on_data(chunk)
         return True
@@ -691,9 +711,9 @@ class Association:
         elif self.state == "shutdown-ack-sent":
             self._control.append(ch.ShutdownAckChunk().serialize())
 
-    def _abort_locally(self, reason: str) -> None:
+    def _abort_locally(self, reason: str, cause: tuple[int, bytes] | None = None) -> None:
         if self.peer_tag:
-            cause = (ch.CAUSE_PROTOCOL_VIOLATION, reason.encode())
+            cause = cause or (ch.CAUSE_PROTOCOL_VIOLATION, reason.encode())
             self._raw.append(self._packet(self.peer_tag, [ch.AbortChunk([cause]).serialize()]))
         self._close(reason)
 
@@ -827,7 +847,7 @@ def _data_only(data: bytes) -> list[_DataFields] | None:
         if end - pos < 16:
             return None
         typ, flags, length, tsn, sid, ssn, ppid = unpack(data, pos)
-        if typ != 0 or length < 16 or pos + length > end:
+        if typ != 0 or length <= 16 or pos + length > end:  # empty DATA: general path
             return None
         fields.append((tsn, sid, ssn, ppid, data[pos + 16 : pos + length], flags))
         pos += (length + 3) & ~3

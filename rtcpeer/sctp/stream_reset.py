@@ -11,15 +11,28 @@ Incoming: a request whose sequence number is expected is performed once our cumu
 reaches its last assigned TSN (deferred reset processing, §5.2.2), resetting incoming SSNs
 to 0, answering "success performed" and emitting :class:`StreamsReset`. A retransmitted
 request gets the cached response again (§5.2.1).
+
+Size: every RE-CONFIG chunk we build fits one packet at the current PLPMTU. A request lists at
+most ``max_streams()`` streams; more queued streams go in the following requests (one at a
+time, §5.1.1), which is how an Incoming SSN Reset Request listing thousands of streams is
+answered (§5.2.3 asks for an Outgoing request for those streams, not for one parameter). Stream
+numbers we never negotiated are left out of it. Each chunk carries at most two parameters
+(§3.1), so responses to a packet full of requests never grow beyond the requests.
 """
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from rtcpeer.sctp import chunks as ch
 from rtcpeer.sctp.events import OutgoingStreamsReset, StreamsReset
+from rtcpeer.sctp.packet import COMMON_HEADER_SIZE
 from rtcpeer.sctp.tsn import MASK32, unwrap
+
+# RE-CONFIG chunk header (4) + Outgoing SSN Reset Request header (16) + room for a response
+# parameter with TSNs bundled in the same chunk (20), RFC 6525 §3.1, §4.1, §4.4.
+_REQUEST_OVERHEAD = 4 + 16 + 20
 
 if TYPE_CHECKING:
     from rtcpeer.sctp.association import Association
@@ -30,8 +43,9 @@ class StreamReset:
         self._assoc = assoc
         self.local_seq = local_itsn & MASK32
         self.peer_seq = peer_itsn & MASK32  # next request sequence number expected
-        self.pending: list[int] = []
+        self.pending: dict[int, None] = {}  # streams queued for a request, in order
         self.outstanding: ch.OutgoingSsnResetRequest | None = None
+        self._outstanding_ids: frozenset[int] = frozenset()
         self.deadline: float | None = None
         self._retries = 0
         self._deferred: ch.OutgoingSsnResetRequest | None = None
@@ -40,37 +54,40 @@ class StreamReset:
         self.stats = {"reconfig_requests_sent": 0, "reconfig_denied": 0}
 
     def is_resetting(self, stream_id: int) -> bool:
-        if stream_id in self.pending:
-            return True
-        return self.outstanding is not None and stream_id in self.outstanding.streams
+        return stream_id in self.pending or stream_id in self._outstanding_ids
 
     def request(self, stream_ids: list[int]) -> None:
         for sid in stream_ids:
-            if not self.is_resetting(sid):
-                self.pending.append(sid)
+            if sid not in self._outstanding_ids:
+                self.pending[sid] = None
+
+    def max_streams(self) -> int:
+        """Streams one request may list so that its RE-CONFIG chunk fits one packet."""
+        room = self._assoc.plpmtu - COMMON_HEADER_SIZE - _REQUEST_OVERHEAD
+        return max(1, room // 2)
 
     # -- output ------------------------------------------------------------------------
     def flush(self, now: float) -> None:
         """Called while building packets: start a request, send queued parameters."""
         sender = self._assoc.sender
-        if (
-            self.outstanding is None
-            and self.pending
-            and sender is not None
-            and all(sender.buffered.get(sid, 0) == 0 for sid in self.pending)
-        ):
-            self.outstanding = ch.OutgoingSsnResetRequest(
-                self.local_seq,
-                (self.peer_seq - 1) & MASK32,
-                sender.last_assigned_tsn() & MASK32,
-                tuple(self.pending),
-            )
-            self.pending = []
-            self._retries = 0
-            self._send_request(now)
-        if self._out:
-            self._assoc._control.append(ch.ReconfigChunk(self._out).serialize())
-            self._out = []
+        if self.outstanding is None and self.pending and sender is not None:
+            batch = list(islice(self.pending, self.max_streams()))
+            if all(sender.buffered.get(sid, 0) == 0 for sid in batch):
+                for sid in batch:
+                    del self.pending[sid]
+                self.outstanding = ch.OutgoingSsnResetRequest(
+                    self.local_seq,
+                    (self.peer_seq - 1) & MASK32,
+                    sender.last_assigned_tsn() & MASK32,
+                    tuple(batch),
+                )
+                self._outstanding_ids = frozenset(batch)
+                self._retries = 0
+                self._send_request(now)
+        out = self._out
+        for i in range(0, len(out), 2):  # RFC 6525 §3.1: one or two parameters per chunk
+            self._assoc._control.append(ch.ReconfigChunk(out[i : i + 2]).serialize())
+        self._out = []
 
     def _send_request(self, now: float) -> None:
         assert self.outstanding is not None and self._assoc.sender is not None
@@ -104,6 +121,7 @@ class StreamReset:
             self.deadline = now + self._assoc.sender.rto
             return
         self.outstanding = None
+        self._outstanding_ids = frozenset()
         self.deadline = None
         self.local_seq = (self.local_seq + 1) & MASK32
         if resp.result in (ch.RESULT_PERFORMED, ch.RESULT_NOTHING_TO_DO):
@@ -143,7 +161,8 @@ class StreamReset:
             if req.request_seq == (self.peer_seq - 1) & MASK32 and self._last_response:
                 self._out.append(self._last_response)
             return
-        self.request(list(req.streams))  # answer by resetting our outgoing streams
+        # Answer by resetting those of our outgoing streams that exist (§5.2.3).
+        self.request([sid for sid in req.streams if sid < self._assoc.outbound_streams])
         self._respond(req.request_seq, ch.RESULT_PERFORMED)
 
     def _respond(self, seq: int, result: int) -> None:

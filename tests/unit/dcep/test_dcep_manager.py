@@ -13,7 +13,7 @@ import pytest
 
 from rtcpeer.dcep import manager as dm
 from rtcpeer.dcep import messages as m
-from rtcpeer.errors import InvalidStateError, OperationError
+from rtcpeer.errors import InvalidStateError, LocalProtocolError, OperationError
 
 
 @dataclass
@@ -23,6 +23,8 @@ class Wire:
     sent: list[tuple[int, int, bytes, bool]] = field(default_factory=list)
     resets: list[int] = field(default_factory=list)
     buffered: dict[int, int] = field(default_factory=dict)
+    outbound_streams: int = 65535
+    state: str = "established"
 
     def send(
         self,
@@ -35,9 +37,15 @@ class Wire:
         max_retransmits: int | None = None,
         max_lifetime_ms: int | None = None,
     ) -> None:
+        if self.state != "established":  # as the real association refuses them
+            raise LocalProtocolError(f"cannot send in state {self.state}")
+        if not 0 <= stream_id < self.outbound_streams:
+            raise LocalProtocolError(f"stream {stream_id} not negotiated")
         self.sent.append((stream_id, ppid, data, ordered))
 
     def reset_streams(self, stream_ids: list[int], now: float) -> None:
+        if self.state != "established":
+            raise LocalProtocolError(f"cannot reset streams in state {self.state}")
         self.resets.extend(stream_ids)
 
     def buffered_amount(self, stream_id: int) -> int:
@@ -176,6 +184,46 @@ def test_bad_remote_input_is_dropped_and_counted() -> None:
     b.data_received(record.id or 0, m.PPID_DCEP, m.encode_open(m.ChannelParameters()), 0.0)
     assert b.stats["dropped_messages"] == 5
     assert events(b) == []
+
+
+def test_open_on_a_stream_we_cannot_answer_on_is_dropped_and_counted() -> None:
+    """Fuzzer finding: OPEN on stream 65535 (reserved, RFC 8832 §6) or beyond our negotiated
+    outgoing streams made the ACK send raise LocalProtocolError out of the manager."""
+    _a, _wa, b, wb = connected()
+    wb.outbound_streams = 16
+    opened = m.encode_open(m.ChannelParameters(label="x"))
+    b.data_received(65535, m.PPID_DCEP, opened, 0.0)
+    b.data_received(16, m.PPID_DCEP, opened, 0.0)
+    assert b.stats["dropped_messages"] == 2
+    assert events(b) == [] and wb.sent == [] and wb.resets == []
+    b.data_received(15, m.PPID_DCEP, opened, 0.0)  # the last stream we have still works
+    assert [type(e) for e in events(b)] == [dm.RemoteChannelCreated, dm.ChannelOpened]
+    assert wb.sent == [(15, m.PPID_DCEP, m.encode_ack(), True)]
+
+
+def test_open_reset_send_and_close_while_the_association_shuts_down() -> None:
+    """Fuzzer findings: remote input processed after the peer's SHUTDOWN (an incoming stream
+    reset, an OPEN) made the manager call reset_streams/send, which raise in that state; and
+    a user send() on a still-open channel raised LocalProtocolError, not InvalidStateError."""
+    a, wa, b, wb = connected()
+    first, second = a.create(m.ChannelParameters()), a.create(m.ChannelParameters())
+    a.association_established(wa, 0.0)
+    pump(a, wa, b, wb)
+    events(b)
+    wb.state = "shutdown-received"
+    assert first.id is not None and second.id is not None
+    b.incoming_streams_reset((first.id,), 0.0)  # the peer closed a channel
+    b.data_received(5, m.PPID_DCEP, m.encode_open(m.ChannelParameters()), 0.0)
+    assert wb.resets == [] and wb.sent == []
+    assert b.stats["dropped_messages"] == 1
+    other = next(c for c in b.channels() if c.id == second.id)
+    assert other.state == "open"
+    with pytest.raises(InvalidStateError):
+        b.send(other, "late", 0.0)
+    b.close(other, 0.0)  # a user close() in that state does not raise either
+    assert wb.resets == [] and wb.sent == []
+    b.association_closed()
+    assert all(c.state == "closed" for c in b.channels())
 
 
 def test_association_loss_closes_every_channel() -> None:
