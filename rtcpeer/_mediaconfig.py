@@ -73,9 +73,7 @@ class NegotiatedMedia:
 
 def _codecs(answer: MediaSection) -> tuple[NegotiatedCodec, ...]:
     rtx_for = {
-        c.fmtp.get("apt"): c.payload_type
-        for c in answer.codecs
-        if (c.name or "").lower() == "rtx"
+        c.fmtp.get("apt"): c.payload_type for c in answer.codecs if (c.name or "").lower() == "rtx"
     }
     out = []
     for c in answer.codecs:

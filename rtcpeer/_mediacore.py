@@ -13,30 +13,35 @@ events:
 * :class:`KeyframeRequested` ``(mid)``: the peer sent PLI (RFC 4585 §6.3.1) or FIR (RFC 5104
   §4.3.1) for one of our streams: coalesced, one per ``KEYFRAME_COALESCE`` seconds.
 
-Keyframe requests we send (RFC 4585 §6.3.1, RFC 5104 §4.3.1): when a jitter buffer gives up on
-a frame, or the decoder reports an error (:meth:`MediaCore.request_keyframe`), a PLI if
-``nack pli`` was negotiated, else a FIR if ``ccm fir`` was, at most one per
-``KEYFRAME_REQUEST_INTERVAL`` per stream.
+Per received video SSRC: a jitter buffer, a NACK generator (``nack`` negotiated, RFC 4585
+§6.2.1) and a keyframe requester (PLI if ``nack pli``, else FIR if ``ccm fir``; asked when the
+jitter buffer gives up on a frame or the decoder fails, :meth:`MediaCore.request_keyframe`).
+RTX packets (RFC 4588) are unwrapped before all of them. Per sent stream: a send history and a
+NACK responder answering with RTX, and a coalescer turning PLI/FIR into one keyframe.
 """
 
 from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ._mediaconfig import NegotiatedMedia, rtp_session_config
 from .rtp import events as ev
+from .rtp.jitterbuffer import Frame as JitterFrame
 from .rtp.jitterbuffer import (
     FrameBoundaries,
     JitterBufferConfig,
     KeyframeNeeded,
     VideoJitterBuffer,
 )
-from .rtp.jitterbuffer import Frame as JitterFrame
+from .rtp.keyframes import KeyframeRequestCoalescer, KeyframeRequester
+from .rtp.nack import NackGenerator
 from .rtp.packet import RtpPacket
-from .rtp.rtcp import Fir, Pli
+from .rtp.rtcp import RtcpPacket
+from .rtp.rtx import NackResponder, RtxReceiver, SendHistory
 from .rtp.session import RtpSession
 
 __all__ = [
@@ -46,9 +51,6 @@ __all__ = [
     "MediaEvent",
     "VideoFrameReady",
 ]
-
-KEYFRAME_REQUEST_INTERVAL = 0.3  # seconds between two PLI/FIR of one stream
-KEYFRAME_COALESCE = 0.1  # requests from the peer within this window make one keyframe
 
 
 @dataclass(frozen=True)
@@ -72,38 +74,66 @@ class KeyframeRequested:
 MediaEvent = VideoFrameReady | AudioPacketReady | KeyframeRequested
 
 
+class _VideoStream:
+    """What one received video SSRC needs: jitter buffer, NACKs, keyframe requests."""
+
+    def __init__(
+        self, media: NegotiatedMedia, ssrc: int, pt: int, boundaries: FrameBoundaries, fb_ssrc: int
+    ) -> None:
+        codec = media.codec(pt)
+        nack = codec is not None and codec.has_feedback("nack")
+        pli = codec is not None and codec.has_feedback("nack", "pli")
+        fir = codec is not None and codec.has_feedback("ccm", "fir")
+        self.ssrc, self.payload_type = ssrc, pt
+        self.buffer = VideoJitterBuffer(boundaries, JitterBufferConfig(retransmissions=nack))
+        self.nack = NackGenerator(fb_ssrc, ssrc) if nack else None
+        self.keyframes = KeyframeRequester(fb_ssrc, ssrc, pli=pli, fir=fir)
+
+    def children(self) -> tuple[Any, ...]:
+        return (
+            (self.buffer, self.nack, self.keyframes)
+            if self.nack
+            else (
+                self.buffer,
+                self.keyframes,
+            )
+        )
+
+    def set_rtt(self, rtt: float) -> None:
+        for child in self.children():
+            child.set_rtt(rtt)
+
+    def feedback(self) -> list[RtcpPacket]:
+        out: list[RtcpPacket] = list(self.keyframes.take_feedback())
+        if self.nack is not None and (nack := self.nack.take_feedback()) is not None:
+            out.append(nack)
+        return out
+
+
 class _Receiver:
     """The receive side of one m= section."""
 
-    def __init__(
-        self, media: NegotiatedMedia, boundaries: Callable[[str], FrameBoundaries | None]
-    ) -> None:
+    def __init__(self, media: NegotiatedMedia) -> None:
         self.media = media
-        self.boundaries = boundaries
-        self.buffer: VideoJitterBuffer | None = None
-        self.ssrc: int | None = None
-        self.payload_type: int | None = None
-        self.last_request = -1e9
-        self.fir_seq = 0
+        apt = {c.rtx_payload_type: c.payload_type for c in media.codecs if c.rtx_payload_type}
+        self.rtx = RtxReceiver(apt, media.remote_rtx)
+        self.video: _VideoStream | None = None
 
-    def buffer_for(self, packet: RtpPacket) -> VideoJitterBuffer | None:
-        """The jitter buffer of the stream ``packet`` belongs to: one per (SSRC, codec); a new
-        SSRC or payload type starts a new one (the decoder restarts with it)."""
-        ssrc, pt = packet.ssrc, packet.payload_type
-        if self.buffer is not None and ssrc == self.ssrc and pt == self.payload_type:
-            return self.buffer
-        codec = self.media.codec(pt)
-        boundaries = self.boundaries(codec.name) if codec is not None else None
-        if boundaries is None:
-            return None
-        nack = codec is not None and codec.has_feedback("nack")
-        self.buffer = VideoJitterBuffer(boundaries, JitterBufferConfig(retransmissions=nack))
-        self.ssrc, self.payload_type = ssrc, pt
-        return self.buffer
+
+class _Sender:
+    """The send side of one m= section: history for RTX, keyframe request coalescing."""
+
+    def __init__(self, media: NegotiatedMedia) -> None:
+        self.media = media
+        self.history = SendHistory()
+        rtx = {c.payload_type: c.rtx_payload_type for c in media.codecs if c.rtx_payload_type}
+        has_rtx = media.send_stream is not None and media.send_stream.rtx_ssrc is not None
+        self.responder = NackResponder(self.history, rtx if has_rtx else {})
+        self.coalescer = KeyframeRequestCoalescer(window=0.1)
 
 
 class MediaCore:
-    """RTP session + per-stream receive logic; implements the bundle's ``RtpSessionCore``."""
+    """RTP session + per-stream logic; implements the bundle's ``RtpSessionCore``."""
 
     def __init__(
         self,
@@ -120,11 +150,12 @@ class MediaCore:
         )
         self._events: deque[MediaEvent] = deque()
         self._receivers: dict[str, _Receiver] = {}
+        self._senders: dict[str, _Sender] = {}
         self._media: dict[str, NegotiatedMedia] = {}
-        self._last_keyframe_request: dict[str, float] = {}
+        self._ssrc_mid: dict[int, str] = {}
         self.timer_reason: str | None = None
         self.stats: dict[str, int] = dict.fromkeys(
-            ("frames_ready", "keyframe_requests_sent", "keyframe_requests_received"), 0
+            ("frames_ready", "keyframes_requested_by_peer", "retransmissions_sent"), 0
         )
         self._apply(media)
 
@@ -136,18 +167,18 @@ class MediaCore:
 
     def _apply(self, media: list[NegotiatedMedia]) -> None:
         self._media = {m.mid: m for m in media}
-        receivers = {}
+        receivers, senders = {}, {}
         for m in media:
             old = self._receivers.get(m.mid)
-            if old is not None and old.media.codecs == m.codecs:
-                old.media = m
-                receivers[m.mid] = old
-            else:
-                receivers[m.mid] = _Receiver(m, self._boundaries)
-        self._receivers = receivers
-        self._ssrc_mid: Mapping[int, str] = {
-            m.send_stream.ssrc: m.mid for m in media if m.send_stream is not None
-        }
+            keep = old is not None and old.media.codecs == m.codecs
+            receivers[m.mid] = old if keep and old is not None else _Receiver(m)
+            receivers[m.mid].media = m
+            sender = self._senders.get(m.mid)
+            if sender is None or sender.media.send_stream != m.send_stream:
+                sender = _Sender(m)
+            senders[m.mid] = sender
+        self._receivers, self._senders = receivers, senders
+        self._ssrc_mid = {m.send_stream.ssrc: m.mid for m in media if m.send_stream is not None}
 
     # ---- RtpSessionCore ------------------------------------------------------------------------
 
@@ -162,30 +193,31 @@ class MediaCore:
     def packets_to_send(self, now: float) -> list[tuple[bytes, bool]]:
         return self.session.packets_to_send(now)
 
-    def get_timer(self) -> float | None:
-        deadline = self.session.get_timer()
-        reason = self.session.timer_reason
+    def _children(self) -> list[Any]:
+        out: list[Any] = [self.session]
         for receiver in self._receivers.values():
-            buf = receiver.buffer
-            if buf is None:
-                continue
-            t = buf.get_timer()
+            if receiver.video is not None:
+                out += receiver.video.children()
+        return out
+
+    def get_timer(self) -> float | None:
+        deadline: float | None = None
+        reason: str | None = None
+        for child in self._children():
+            t = child.get_timer()
             if t is not None and (deadline is None or t < deadline):
-                deadline, reason = t, buf.timer_reason
+                deadline, reason = t, child.timer_reason
         self.timer_reason = reason
         return deadline
 
     def handle_timer(self, now: float) -> None:
-        t = self.session.get_timer()
-        if t is not None and t <= now:
-            self.session.handle_timer(now)
+        for child in self._children():
+            t = child.get_timer()
+            if t is not None and t <= now:
+                child.handle_timer(now)
         for receiver in self._receivers.values():
-            buf = receiver.buffer
-            if buf is not None:
-                bt = buf.get_timer()
-                if bt is not None and bt <= now:
-                    buf.handle_timer(now)
-                self._drain_buffer(receiver, now)
+            if receiver.video is not None:
+                self._drain_video(receiver, receiver.video, now)
         self._drain_session(now)
 
     def next_event(self) -> MediaEvent | None:
@@ -196,19 +228,21 @@ class MediaCore:
     def send_frame(self, mid: str, payloads: list[bytes], timestamp: int, now: float) -> None:
         """One encoded frame's RTP payloads on ``mid``'s send stream (marker on the last)."""
         media = self._media.get(mid)
+        sender = self._senders.get(mid)
         codec = media.send_codec if media is not None else None
-        if codec is None:
+        if codec is None or sender is None or media is None or media.send_stream is None:
             return
-        send = self.session.send_rtp
+        send, history = self.session.send_rtp, sender.history
         last = len(payloads) - 1
         for i, payload in enumerate(payloads):
-            send(mid, codec.payload_type, payload, timestamp, i == last, now)
+            history.add(send(mid, codec.payload_type, payload, timestamp, i == last, now), now)
 
     def request_keyframe(self, mid: str, now: float) -> None:
         """The decoder cannot go on (an error, or loss it could not repair)."""
         receiver = self._receivers.get(mid)
-        if receiver is not None:
-            self._send_keyframe_request(receiver, now)
+        if receiver is not None and receiver.video is not None:
+            receiver.video.keyframes.request(now)
+            self._send_feedback(receiver.video, now)
 
     def close(self, now: float) -> None:
         self.session.close(now)
@@ -226,65 +260,102 @@ class MediaCore:
         receiver = self._receivers.get(event.mid)
         if receiver is None:
             return
+        packet: RtpPacket | None = event.packet
+        assert packet is not None
+        if receiver.rtx.is_rtx(packet):
+            packet = receiver.rtx.unwrap(packet)
+            if packet is None:
+                return
+        else:
+            receiver.rtx.media_packet_seen(packet)
         if receiver.media.kind == "audio":
-            self._events.append(AudioPacketReady(event.mid, event.packet, event.arrival_time))
+            self._events.append(AudioPacketReady(event.mid, packet, event.arrival_time))
             return
-        buf = receiver.buffer_for(event.packet)
-        if buf is None:
+        video = self._video_stream(receiver, packet)
+        if video is None:
             return
-        buf.add(event.packet, now)
-        self._drain_buffer(receiver, now)
+        if video.nack is not None:
+            video.nack.packet_received(packet.sequence_number, now)
+        video.buffer.add(packet, now)
+        self._drain_video(receiver, video, now)
 
-    def _drain_buffer(self, receiver: _Receiver, now: float) -> None:
-        buf = receiver.buffer
-        if buf is None:
-            return
-        while (item := buf.next_event()) is not None:
+    def _video_stream(self, receiver: _Receiver, packet: RtpPacket) -> _VideoStream | None:
+        """One stream per (SSRC, payload type): a new one restarts the decoder with it."""
+        video = receiver.video
+        same = video is not None and video.ssrc == packet.ssrc
+        if same and video is not None and video.payload_type == packet.payload_type:
+            return video
+        codec = receiver.media.codec(packet.payload_type)
+        boundaries = self._boundaries(codec.name) if codec is not None else None
+        if boundaries is None:
+            return None
+        video = _VideoStream(
+            receiver.media,
+            packet.ssrc,
+            packet.payload_type,
+            boundaries,
+            self.session.feedback_ssrc,
+        )
+        receiver.video = video
+        return video
+
+    def _drain_video(self, receiver: _Receiver, video: _VideoStream, now: float) -> None:
+        while (item := video.buffer.next_event()) is not None:
             if isinstance(item, KeyframeNeeded):
-                self._send_keyframe_request(receiver, now)
+                video.keyframes.request(now)
             else:
+                if item.keyframe:
+                    video.keyframes.keyframe_received(now)
                 self.stats["frames_ready"] += 1
                 self._events.append(VideoFrameReady(receiver.media.mid, item))
+        self._send_feedback(video, now)
 
-    def _send_keyframe_request(self, receiver: _Receiver, now: float) -> None:
-        if receiver.ssrc is None or now - receiver.last_request < KEYFRAME_REQUEST_INTERVAL:
-            return
-        codec = receiver.media.send_codec
-        if codec is None:
-            return
-        sender = self.session.feedback_ssrc
-        if codec.has_feedback("nack", "pli"):
-            packet: Pli | Fir = Pli(sender, receiver.ssrc)
-        elif codec.has_feedback("ccm", "fir"):
-            receiver.fir_seq = (receiver.fir_seq + 1) & 0xFF
-            packet = Fir(sender, ((receiver.ssrc, receiver.fir_seq),))
-        else:
-            return
-        receiver.last_request = now
-        self.stats["keyframe_requests_sent"] += 1
-        self.session.send_rtcp([packet], now)
+    def _send_feedback(self, video: _VideoStream, now: float) -> None:
+        feedback = video.feedback()
+        if feedback:
+            self.session.send_rtcp(feedback, now)
 
-    def _on_keyframe_request(self, event: ev.PliReceived | ev.FirReceived, now: float) -> None:
+    def _on_pli(self, event: ev.PliReceived, now: float) -> None:
         mid = self._ssrc_mid.get(event.media_ssrc)
-        if mid is None:
+        sender = self._senders.get(mid) if mid is not None else None
+        if mid is not None and sender is not None and sender.coalescer.on_pli(now):
+            self._keyframe_wanted(mid)
+
+    def _on_fir(self, event: ev.FirReceived, now: float) -> None:
+        mid = self._ssrc_mid.get(event.media_ssrc)
+        sender = self._senders.get(mid) if mid is not None else None
+        if mid is None or sender is None:
             return
-        self.stats["keyframe_requests_received"] += 1
-        last = self._last_keyframe_request.get(mid, -1e9)
-        if now - last >= KEYFRAME_COALESCE:
-            self._last_keyframe_request[mid] = now
-            self._events.append(KeyframeRequested(mid))
+        if sender.coalescer.on_fir(event.sender_ssrc, event.sequence_number, now):
+            self._keyframe_wanted(mid)
+
+    def _keyframe_wanted(self, mid: str) -> None:
+        self.stats["keyframes_requested_by_peer"] += 1
+        self._events.append(KeyframeRequested(mid))
+
+    def _on_nack(self, event: ev.NackReceived, now: float) -> None:
+        mid = self._ssrc_mid.get(event.media_ssrc)
+        sender = self._senders.get(mid) if mid is not None else None
+        if mid is None or sender is None:
+            return
+        for resend in sender.responder.on_nack(event.lost, now):
+            self.session.send_rtx(mid, resend.rtx_payload_type, resend.packet, now)
+            self.stats["retransmissions_sent"] += 1
 
     def _on_report_block(self, event: ev.ReportBlockReceived, now: float) -> None:
         if event.rtt is None:
             return
         for receiver in self._receivers.values():
-            if receiver.buffer is not None:
-                receiver.buffer.set_rtt(event.rtt)
+            if receiver.video is not None:
+                receiver.video.set_rtt(event.rtt)
+        for sender in self._senders.values():
+            sender.responder.set_rtt(event.rtt)
 
 
-_SESSION_HANDLERS: dict[type, Callable[[MediaCore, object, float], None]] = {
-    ev.RtpReceived: MediaCore._on_rtp,  # type: ignore[dict-item]
-    ev.PliReceived: MediaCore._on_keyframe_request,  # type: ignore[dict-item]
-    ev.FirReceived: MediaCore._on_keyframe_request,  # type: ignore[dict-item]
-    ev.ReportBlockReceived: MediaCore._on_report_block,  # type: ignore[dict-item]
+_SESSION_HANDLERS: dict[type, Callable[[MediaCore, Any, float], None]] = {
+    ev.RtpReceived: MediaCore._on_rtp,
+    ev.PliReceived: MediaCore._on_pli,
+    ev.FirReceived: MediaCore._on_fir,
+    ev.NackReceived: MediaCore._on_nack,
+    ev.ReportBlockReceived: MediaCore._on_report_block,
 }

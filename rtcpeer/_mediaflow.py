@@ -32,6 +32,8 @@ from typing import Any, Protocol
 import av
 
 from ._mediaconfig import NegotiatedCodec
+from .media.codecs import DecodeError
+from .media.payload import PayloadError
 from .mediastreams import MediaStreamError, MediaStreamTrack, RemoteStreamTrack
 from .rtp.jitterbuffer import Frame as JitterFrame
 from .rtp.packet import RtpPacket
@@ -188,7 +190,7 @@ class _Passthrough:
     keyframe: bool
 
 
-def _passthrough(packet: av.Packet, clock_rate: int) -> _Passthrough:
+def _passthrough(packet: Any, clock_rate: int) -> _Passthrough:
     pts = packet.pts or 0
     base = packet.time_base or fractions.Fraction(1, clock_rate)
     timestamp = int(pts * base * clock_rate)
@@ -315,7 +317,7 @@ class ReceivePipeline:
             data = entry[1].depacketize(
                 [p.payload for p in packets], [p.sequence_number for p in packets]
             )
-        except ValueError:
+        except PayloadError:
             self.decode_errors += 1
             self._request_keyframe()
             return
@@ -344,7 +346,7 @@ class ReceivePipeline:
             decoder, _, clock = entry
             try:
                 frames = await loop.run_in_executor(_EXECUTOR, decoder.decode, data, timestamp)
-            except ValueError:
+            except DecodeError:
                 self.decode_errors += 1
                 self._request_keyframe()
                 continue

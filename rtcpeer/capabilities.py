@@ -191,3 +191,32 @@ def capabilities(kind: str) -> RTCRtpCapabilities | None:
         codecs=codecs,
         headerExtensions=[RTCRtpHeaderExtensionCapability(e.uri) for e in extension_specs(kind)],
     )
+
+
+def _register_implemented() -> None:
+    """Fill the registry from the codec bindings and the extensions the RTP session stamps."""
+    from .media.bindings import BINDINGS
+
+    REGISTRY.codecs[:] = [
+        CodecSpec(
+            b.kind,
+            b.name,
+            b.clock_rate,
+            b.payload_type,
+            b.channels,
+            b.fmtp,
+            b.feedback,
+            b.rtx_payload_type,
+        )
+        for b in BINDINGS
+    ]
+    # RtpSession stamps and routes by these (rtcpeer/rtp/session.py); transport-cc: sequence
+    # numbers only (no feedback is offered until congestion control lands).
+    REGISTRY.extensions[:] = [
+        ExtensionSpec(MID, ("audio", "video"), 4),
+        ExtensionSpec(ABS_SEND_TIME, ("audio", "video"), 2),
+        ExtensionSpec(TRANSPORT_CC, ("audio", "video"), 3),
+    ]
+
+
+_register_implemented()

@@ -170,7 +170,7 @@ class RtpSession:
         self._twcc_seq = twcc_seq
         for mid, streams in self._streams.items():
             self._streams[mid] = [
-                _SendStream(mid, s.config, old.seq, old.ts_offset, old.stats)
+                _SendStream(mid, s.config, old.seq, old.ts_offset, old.stats, old.rtx_seq)
                 if (old := kept.get(s.config.ssrc)) is not None
                 else s
                 for s in streams
