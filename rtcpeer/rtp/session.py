@@ -61,6 +61,7 @@ from rtcpeer.rtp.rtcp import (
     UnknownRtcp,
     parse_compound,
 )
+from rtcpeer.rtp.rtx import rtx_payload
 from rtcpeer.rtp.stats import (
     ReceiverStats,
     RemoteSenderInfo,
@@ -110,6 +111,7 @@ class _SendStream:
     seq: int
     ts_offset: int
     stats: SenderStats
+    rtx_seq: int | None = None  # RFC 4588 §4: the RTX stream's own sequence numbers
 
 
 def _single_id(config: RtpSessionConfig, uri: str) -> int | None:
@@ -138,6 +140,7 @@ class RtpSession:
                 "rtp_unknown_mid",
                 "rtp_unknown_payload_type",
                 "rtp_sent",
+                "rtx_sent",
                 "rtcp_received",
                 "rtcp_parse_errors",
                 "rtcp_sent",
@@ -340,16 +343,7 @@ class RtpSession:
         clock_rate = self._clock_rates[mid].get(payload_type)
         if clock_rate is None:
             raise ValueError(f"payload type {payload_type} is not negotiated on {mid!r}")
-        exts = dict(extensions) if extensions else {}
-        if self._mid_id is not None:
-            exts[self._mid_id] = mid.encode()
-        if self._abs_send_time_id is not None:
-            # 6.18 fixed-point seconds, 24 bits of the NTP time.
-            ntp = ntp_from_seconds(now + self._ntp_offset)
-            exts[self._abs_send_time_id] = ((ntp >> 14) & 0xFFFFFF).to_bytes(3, "big")
-        if self._twcc_id is not None:
-            exts[self._twcc_id] = self._twcc_seq.to_bytes(2, "big")
-            self._twcc_seq = (self._twcc_seq + 1) & 0xFFFF
+        exts = self._stamp(dict(extensions) if extensions else {}, mid, now)
         ts = (timestamp + stream.ts_offset) & 0xFFFF_FFFF
         packet = RtpPacket(
             payload_type, stream.seq, ts, stream.config.ssrc, payload, marker, extensions=exts
@@ -360,6 +354,49 @@ class RtpSession:
         stats.on_sent(len(payload), ts, now)
         self._out.append((packet.serialize(), False))
         self.stats["rtp_sent"] += 1
+        return packet
+
+    def _stamp(self, exts: dict[int, bytes], mid: str, now: float) -> dict[int, bytes]:
+        """Add the session-owned extensions: mid, abs-send-time, transport-wide seq."""
+        if self._mid_id is not None:
+            exts[self._mid_id] = mid.encode()
+        if self._abs_send_time_id is not None:
+            # 6.18 fixed-point seconds, 24 bits of the NTP time.
+            ntp = ntp_from_seconds(now + self._ntp_offset)
+            exts[self._abs_send_time_id] = ((ntp >> 14) & 0xFFFFFF).to_bytes(3, "big")
+        if self._twcc_id is not None:
+            exts[self._twcc_id] = self._twcc_seq.to_bytes(2, "big")
+            self._twcc_seq = (self._twcc_seq + 1) & 0xFFFF
+        return exts
+
+    def send_rtx(
+        self, mid: str, rtx_payload_type: int, original: RtpPacket, now: float
+    ) -> RtpPacket:
+        """Queue an RFC 4588 §4 retransmission of ``original`` (as ``send_rtp`` returned
+        it) on its stream's RTX SSRC, with the RTX stream's own sequence numbers (random
+        start, drawn at the first retransmission). Returns the RTX packet as queued."""
+        stream = self._send_stream(mid, original.ssrc)
+        rtx_ssrc = stream.config.rtx_ssrc
+        if rtx_ssrc is None:
+            raise ValueError(f"stream {original.ssrc} on {mid!r} has no RTX SSRC")
+        if rtx_payload_type not in self._clock_rates[mid]:
+            raise ValueError(f"payload type {rtx_payload_type} is not negotiated on {mid!r}")
+        if stream.rtx_seq is None:
+            stream.rtx_seq = self._rng.getrandbits(16)
+        packet = RtpPacket(
+            rtx_payload_type,
+            stream.rtx_seq,
+            original.timestamp,
+            rtx_ssrc,
+            rtx_payload(original),
+            original.marker,
+            original.csrcs,
+            self._stamp(dict(original.extensions), mid, now),
+        )
+        stream.rtx_seq = (stream.rtx_seq + 1) & 0xFFFF
+        self._out.append((packet.serialize(), False))
+        self.stats["rtp_sent"] += 1
+        self.stats["rtx_sent"] += 1
         return packet
 
     def _send_stream(self, mid: str, ssrc: int | None) -> _SendStream:
