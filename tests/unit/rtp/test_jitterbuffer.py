@@ -253,3 +253,27 @@ def test_a_huge_sequence_jump_restarts_the_buffer() -> None:
         jb.add(p, 1.0)  # a keyframe 5000 seqs later
     out = frames(drain(jb))
     assert len(out) == 1 and out[0].first_seq & 0xFFFF == 5000
+
+
+def test_with_the_real_vp8_depacketizer_a_lost_frame_skips_to_the_next_keyframe() -> None:
+    from rtcpeer.media.vp8 import Vp8Depacketizer, Vp8Packetizer
+
+    key = b"\x10\x02\x00\x9d\x01\x2a" + bytes(range(256)) * 8  # P bit clear: keyframe
+    delta = b"\x11\x02\x00" + bytes(range(255, -1, -1)) * 6  # P bit set: interframe
+    packetizer, depacketizer = Vp8Packetizer(), Vp8Depacketizer()
+    jb = VideoJitterBuffer(depacketizer)
+    seq, sent = 0, []
+    for i, data in enumerate([key, delta, delta, key]):
+        payloads = packetizer.packetize(data, 600)
+        sent.append(data)
+        for j, payload in enumerate(payloads):
+            p = RtpPacket(96, seq, 3000 * i, 1, payload, j == len(payloads) - 1)
+            seq += 1
+            if not (i == 1 and j == 1):  # frame 1 loses a packet for good
+                jb.add(p, 0.01 * i)
+    jb.handle_timer(1.0)
+    out = frames(drain(jb))
+    assert [f.keyframe for f in out] == [True, True]
+    for f, data in zip(out, [sent[0], sent[3]], strict=True):
+        assert depacketizer.depacketize([p.payload for p in f.packets]) == data
+    assert jb.stats["frames_dropped"] == 1
