@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ._mediacore import AudioPacketReady, KeyframeRequested, VideoFrameReady
 from .bundle import DtlsStateChanged, SctpStateChanged
 from .datachannel import RTCDataChannel
 from .dcep import manager as dcm
@@ -71,7 +72,15 @@ def _sctp(pc: RTCPeerConnection, event: SctpStateChanged) -> None:
     return None  # RTCSctpTransport.state reads the transport directly
 
 
+def _media(pc: RTCPeerConnection, event: object) -> None:
+    if pc._media_engine is not None:
+        pc._media_engine.handle_event(event)
+
+
 _HANDLERS: dict[type, Callable[[RTCPeerConnection, Any], None]] = {
+    VideoFrameReady: _media,
+    AudioPacketReady: _media,
+    KeyframeRequested: _media,
     dcm.RemoteChannelCreated: _remote_channel,
     dcm.ChannelOpened: _open,
     dcm.ChannelMessage: _message,

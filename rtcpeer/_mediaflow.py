@@ -81,8 +81,11 @@ class DepacketizerLike(Protocol):
 class CodecBinding(Protocol):
     """What the media flow needs of one codec (see :mod:`rtcpeer.media.bindings`)."""
 
-    name: str
-    clock_rate: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def clock_rate(self) -> int: ...
 
     def encoder(self, settings: EncoderSettings) -> EncoderLike: ...
 

@@ -37,6 +37,7 @@ from . import _negotiation as neg
 from ._dispatch import dispatch_transport_event
 from ._driver import Driver
 from ._events import EventEmitter
+from ._mediaengine import MediaEngine, negotiated_rows
 from ._mlines import MLineTable
 from ._stats import build_stats
 from ._transceivers import TransceiverSet
@@ -83,6 +84,7 @@ class RTCPeerConnection(EventEmitter):
         self._channels: dict[dcm.ChannelRecord, RTCDataChannel] = {}
         self._agent: IceAgent | None = None
         self._driver: Driver | None = None
+        self._media_engine: MediaEngine | None = None
         self._lock: asyncio.Lock | None = None
         self._closed = False
         self._session_id = random.SystemRandom().randrange(1 << 62)
@@ -497,6 +499,9 @@ class RTCPeerConnection(EventEmitter):
         self._driver = Driver(
             self._transport, self._agent.send, self._on_transport_event, path=self._agent
         )
+        self._media_engine = MediaEngine(
+            self._transport, self._driver.now, self._driver.schedule_flush
+        )
         return self._agent
 
     def _reset_local_candidates_if_new(self, agent: IceAgent) -> None:
@@ -587,6 +592,12 @@ class RTCPeerConnection(EventEmitter):
             remote_sctp_port=remote.sctp_port or 5000,
             remote_max_message_size=remote.max_message_size,
         )
+        if self._media_engine is not None:
+            self._media_engine.apply(
+                negotiated_rows(
+                    self._mlines, parse(local.text), remote.desc, bool(self._is_offerer)
+                )
+            )
         self._agent.start()
         if self._ice_connection_state in ("connected", "completed") and role == "client":
             assert self._driver is not None
@@ -762,6 +773,12 @@ class RTCPeerConnection(EventEmitter):
         self._wake_gathering_waiters()
         driver = self._driver
         now = self._now() if driver else 0.0
+        if self._media_engine is not None:
+            self._media_engine.close()
+            if driver is not None:
+                driver.flush()  # the RTCP BYE
+        for transceiver in self._media.transceivers:
+            transceiver.receiver.track.stop()
         self._transport.close(now)
         if driver is not None:
             driver.close()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from . import capabilities as caps
@@ -96,6 +96,7 @@ class RTCRtpSender:
         self._transaction: str | None = None
         self._ever_had_track = track is not None
         self._stopped = False
+        self._pipeline: Any = None  # the media path (rtcpeer._mediaflow.SendPipeline)
 
     @property
     def kind(self) -> str:
@@ -117,7 +118,27 @@ class RTCRtpSender:
             raise TypeError(f"cannot send a {track.kind} track on a {self._kind} sender")
         self._track = track
         self._ever_had_track = self._ever_had_track or track is not None
+        self._update_pipeline()
         return _Done()
+
+    def _attach(self, pipeline: Any) -> None:
+        """Negotiation gave this sender a media path (or a new one)."""
+        self._pipeline = pipeline
+        self._update_pipeline()
+
+    def _update_pipeline(self) -> None:
+        pipeline = self._pipeline
+        if pipeline is None:
+            return
+        enc = self._encodings[0]
+        settings = replace(
+            pipeline.settings,
+            max_bitrate=enc.maxBitrate,
+            max_framerate=enc.maxFramerate,
+            scale_down_by=enc.scaleResolutionDownBy,
+        )
+        active = enc.active and not self._stopped
+        pipeline.set_track(self._track if active else None, settings)
 
     def getParameters(self) -> RTCRtpSendParameters:
         self._transaction = str(uuid.uuid4())
@@ -144,6 +165,7 @@ class RTCRtpSender:
                 raise ValueError("scaleResolutionDownBy must be >= 1")  # W3C: RangeError
         self._encodings = [RTCRtpEncodingParameters(**vars(e)) for e in parameters.encodings]
         self._transaction = None
+        self._update_pipeline()
         return _Done()
 
     def _ssrc_lines(self) -> tuple[list[SsrcAttribute], list[SsrcGroup]]:
@@ -261,6 +283,7 @@ class RTCRtpTransceiver:
         if not self._stopping:
             self._stopping = True
             self._sender._stopped = True
+            self._sender._update_pipeline()
             self._receiver._track.stop()
             if self._on_change is not None:
                 self._on_change()
