@@ -7,7 +7,32 @@ low-latency paths). Association.Max.Retrans 10.
 
 Data structures keep per-SACK work proportional to what the SACK changes: ``_outstanding``
 maps TSN -> chunk for everything above the cumulative ack (insertion order == TSN order),
-``_unsent`` is a FIFO of chunks never transmitted, ``_rtx`` the set marked for retransmission.
+``_unsent`` is a FIFO of chunks never transmitted, ``_rtx`` the set marked for retransmission,
+``_inflight`` the chunks in flight in the order they were (last) sent, each with a send
+``stamp``, and ``_gap_acked`` the merged TSN intervals above the cumulative ack that earlier
+SACKs already acknowledged.
+
+SACK cost (linear, not gap blocks x in flight): at most ``MAX_GAP_BLOCKS`` gap blocks of a SACK
+are honoured (the lowest ones; the rest are ignored as if the SACK had been truncated, which
+RFC 9260 §6.2 allows a receiver to do anyway). They are clamped to the TSNs actually sent,
+sorted and merged; only the parts not already in ``_gap_acked`` are walked TSN by TSN, so a
+TSN is visited once when first gap-acked however often later SACKs repeat the block. 256
+blocks is more than a 1 MiB window of 1200-byte packets can need with every fourth packet
+lost, and bounds the per-SACK sort and merge to a few thousand operations; our own receiver
+sends at most 64. ``stats["sack_work"]`` counts the TSNs and intervals visited (a
+deterministic measure for tests).
+
+Miss indications (RFC 9260 §7.2.4, with the HTNA rule): a SACK with gap blocks counts a miss
+for a chunk in flight only if a chunk sent *after* it (by send stamp) is newly acknowledged by
+that SACK. This is HTNA by transmission order rather than TSN order, so that a retransmission
+that is lost again is detected like any other loss (three later-sent chunks acked) and
+fast-retransmitted again instead of waiting for T3-rtx; and the walk stops at the first chunk
+sent after the newly acked one, so it only visits chunks that are really missing.
+
+Fast Recovery (RFC 9260 §7.2.4): cwnd is cut once per window of data; the exit point is the
+highest TSN *sent* when recovery starts (it used to be the highest TSN assigned, which with a
+deep send queue kept the association in recovery, cwnd frozen, for seconds; every later loss
+then cut it again as soon as recovery ended).
 """
 
 from __future__ import annotations
@@ -25,6 +50,8 @@ RTO_MAX = 60.0
 MAX_RETRANS = 10
 CLOCK_GRANULARITY = 0.001
 DATA_CHUNK_HEADER = 16
+MAX_GAP_BLOCKS = 256  # gap blocks honoured per SACK, see the module docstring
+FAST_RTX_MISSES = 3  # RFC 9260 §7.2.4
 
 
 class _Message:
@@ -45,13 +72,13 @@ class _Message:
 class _Out:
     __slots__ = (
         "acked",
-        "fast_rtx_done",
         "in_flight",
         "misses",
         "msg",
         "raw",
         "sent_count",
         "size",
+        "stamp",
         "tsn",
     )
 
@@ -64,7 +91,7 @@ class _Out:
         self.acked = False
         self.in_flight = False
         self.misses = 0
-        self.fast_rtx_done = False
+        self.stamp = 0
 
 
 class Sender:
@@ -93,6 +120,10 @@ class Sender:
         self._outstanding: dict[int, _Out] = {}
         self._unsent: deque[_Out] = deque()
         self._rtx: set[int] = set()
+        self._inflight: dict[int, _Out] = {}  # in send order
+        self._stamp = 0  # send stamp of the next transmission
+        self._gap_acked: list[tuple[int, int]] = []
+        self.highest_sent = initial_tsn - 1
         self._ssn: dict[int, int] = {}
         self.buffered: dict[int, int] = {}
         self.changed_streams: set[int] = set()
@@ -102,6 +133,7 @@ class Sender:
             "fast_retransmits": 0,
             "t3_expirations": 0,
             "abandoned_messages": 0,
+            "sack_work": 0,
         }
         self.on_failure: Callable[[str], None] | None = None
 
@@ -177,6 +209,12 @@ class Sender:
                 self._rtt_probe = None  # Karn's rule
         out.sent_count += 1
         out.in_flight = True
+        out.misses = 0
+        out.stamp = self._stamp
+        self._stamp += 1
+        self._inflight[out.tsn] = out
+        if out.tsn > self.highest_sent:
+            self.highest_sent = out.tsn
         self.flight_size += out.size
         self.peer_rwnd = max(0, self.peer_rwnd - out.size)
         if self.t3_deadline is None:
@@ -207,6 +245,8 @@ class Sender:
                 picked.append(out.raw)
                 budget -= len(out.raw)
                 self._take(out, now)
+                if tsn == self.cum_ack + 1:
+                    self.t3_deadline = now + self.rto  # RFC 9260 §7.2.4 step 4
         if self._unsent:
             self._next_new(now, budget, alone, picked)
         return picked
@@ -217,6 +257,8 @@ class Sender:
         unsent = self._unsent
         flight, cwnd, rwnd = self.flight_size, self.cwnd, self.peer_rwnd
         buffered, changed = self.buffered, self.changed_streams
+        inflight, stamp = self._inflight, self._stamp
+        tsn = self.highest_sent
         while unsent:
             out = unsent[0]
             msg = out.msg
@@ -245,11 +287,16 @@ class Sender:
                 self._rtt_probe = (out.tsn, now)
             out.sent_count = 1
             out.in_flight = True
+            out.stamp = stamp
+            stamp += 1
+            tsn = out.tsn
+            inflight[tsn] = out
             flight += size
             rwnd = rwnd - size if rwnd > size else 0
             if self.t3_deadline is None:
                 self.t3_deadline = now + self.rto
         self.flight_size, self.peer_rwnd = flight, rwnd
+        self._stamp, self.highest_sent = stamp, tsn
 
     def has_pending(self) -> bool:
         return bool(self._rtx) or bool(self._unsent)
@@ -257,29 +304,33 @@ class Sender:
     # -- SACK processing (RFC 9260 §6.2.1, §7.2) ------------------------------------
     def on_sack(self, sack: SackChunk, now: float) -> None:
         cum = unwrap(sack.cumulative_tsn, self.cum_ack)
-        if cum < self.cum_ack or cum >= self.next_tsn:
-            return
+        if cum < self.cum_ack or cum > max(self.highest_sent, self.adv_peer_ack):
+            return  # old, or acks TSNs never sent: ignored
         flight_before = self.flight_size
-        acked = self._advance_cum(cum, now)
-        newly, highest = self._process_gaps(cum, sack.gaps)
-        acked += newly
+        acked, newest = self._advance_cum(cum, now)
         if sack.gaps:
-            self._count_misses(cum, highest)
-        self._update_cwnd(acked, flight_before, cum)
+            newly, gap_newest = self._process_gaps(cum, sack.gaps)
+            acked += newly
+            self._count_misses(max(newest, gap_newest))
+        self._update_cwnd(acked, flight_before)
         self.peer_rwnd = max(0, sack.a_rwnd - self.flight_size)
         self._update_adv_peer_ack()
 
     def on_cum_ack(self, cum_wire: int, now: float) -> None:
         """Cumulative TSN ack carried by SHUTDOWN (RFC 9260 §9.2)."""
         cum = unwrap(cum_wire, self.cum_ack)
-        if self.cum_ack < cum < self.next_tsn:
+        if self.cum_ack < cum <= self.highest_sent:
             self._advance_cum(cum, now)
             self._update_adv_peer_ack()
 
-    def _advance_cum(self, cum: int, now: float) -> int:
+    def _advance_cum(self, cum: int, now: float) -> tuple[int, int]:
+        """Acknowledge everything up to ``cum``: (bytes newly acked, newest send stamp
+        among the chunks that were in flight, -1 if none)."""
         acked = 0
+        newest = -1
         if cum > self.cum_ack:
             pop = self._outstanding.pop
+            inflight_pop = self._inflight.pop
             for tsn in range(self.cum_ack + 1, cum + 1):
                 out = pop(tsn, None)
                 if out is None:
@@ -287,6 +338,9 @@ class Sender:
                 if out.in_flight:
                     self.flight_size -= out.size
                     out.in_flight = False
+                    inflight_pop(tsn, None)
+                    if out.stamp > newest:
+                        newest = out.stamp
                 if not out.acked:
                     acked += out.size
                     out.acked = True
@@ -297,14 +351,16 @@ class Sender:
                 self._rtx.difference_update(range(self.cum_ack + 1, cum + 1))
             self._measure_rtt(cum, now)
             self.cum_ack = cum
+            if self._gap_acked:
+                self._gap_acked = [(max(lo, cum + 1), hi) for lo, hi in self._gap_acked if hi > cum]
             self.error_count = 0
             if self.fast_recovery_exit is not None and cum >= self.fast_recovery_exit:
-                self.fast_recovery_exit = None
+                self.fast_recovery_exit = None  # RFC 9260 §7.2.4: recovery ends
             self.t3_deadline = now + self.rto if self._outstanding_in_flight() else None
-        return acked
+        return acked, newest
 
     def _outstanding_in_flight(self) -> bool:
-        return self.flight_size > 0 or self.adv_peer_ack > self.cum_ack
+        return self.flight_size > 0 or self.adv_peer_ack > self.cum_ack or bool(self._rtx)
 
     def _measure_rtt(self, cum: int, now: float) -> None:
         probe = self._rtt_probe
@@ -320,54 +376,101 @@ class Sender:
         rto = self.srtt + max(CLOCK_GRANULARITY, 4 * self.rttvar)
         self.rto = min(max(rto, RTO_MIN), RTO_MAX)
 
+    def _new_gap_ranges(self, cum: int, gaps: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The absolute TSN ranges this SACK gap-acks that no earlier SACK did; updates
+        ``_gap_acked``. At most MAX_GAP_BLOCKS blocks, clamped to TSNs sent (see module
+        docstring): O(blocks log blocks + known intervals)."""
+        top = self.highest_sent
+        blocks: list[tuple[int, int]] = []
+        for block in sorted(
+            (cum + s, min(cum + e, top)) for s, e in gaps[:MAX_GAP_BLOCKS] if 0 < s <= e
+        ):
+            if block[0] <= block[1]:
+                _add_interval(blocks, block)  # overlapping blocks merged first
+        known = self._gap_acked
+        fresh: list[tuple[int, int]] = []
+        merged: list[tuple[int, int]] = []
+        k, nk = 0, len(known)
+        for lo, hi in blocks:
+            while k < nk and known[k][1] < lo:  # known intervals wholly below this block
+                _add_interval(merged, known[k])
+                k += 1
+            pos = lo
+            j = k
+            while j < nk and known[j][0] <= hi:  # known intervals overlapping the block
+                if known[j][0] > pos:
+                    fresh.append((pos, known[j][0] - 1))
+                pos = max(pos, known[j][1] + 1)
+                j += 1
+            if pos <= hi:
+                fresh.append((pos, hi))
+            _add_interval(merged, (lo, hi))
+        for iv in known[k:]:
+            _add_interval(merged, iv)
+        self.stats["sack_work"] += len(blocks) + nk
+        self._gap_acked = merged
+        return fresh
+
     def _process_gaps(self, cum: int, gaps: list[tuple[int, int]]) -> tuple[int, int]:
+        """Mark newly gap-acked chunks: (bytes newly acked, newest send stamp among them)."""
         acked = 0
-        highest = cum
+        newest = -1
         get = self._outstanding.get
-        for start, end in gaps:
-            if end < start:
-                continue
-            for tsn in range(cum + start, cum + end + 1):
+        inflight_pop = self._inflight.pop
+        rtx = self._rtx
+        work = 0
+        for lo, hi in self._new_gap_ranges(cum, gaps):
+            work += hi - lo + 1
+            for tsn in range(lo, hi + 1):
                 out = get(tsn)
-                if out is None or out.acked:
+                if out is None or out.acked or out.sent_count == 0:
                     continue
                 out.acked = True
-                self._rtx.discard(tsn)
+                rtx.discard(tsn)
                 if out.in_flight:
                     out.in_flight = False
                     self.flight_size -= out.size
+                    inflight_pop(tsn, None)
+                    if out.stamp > newest:
+                        newest = out.stamp
                 acked += out.size
-            highest = max(highest, cum + end)
-        return acked, highest
+        self.stats["sack_work"] += work
+        return acked, newest
 
-    def _count_misses(self, cum: int, highest: int) -> None:
-        """RFC 9260 §7.2.4: three miss indications trigger a fast retransmit."""
-        get = self._outstanding.get
-        marked = False
-        for tsn in range(cum + 1, highest):
-            out = get(tsn)
-            if out is None or out.acked or out.sent_count == 0 or out.fast_rtx_done:
-                continue
+    def _count_misses(self, newest: int) -> None:
+        """RFC 9260 §7.2.4: a miss for each chunk in flight sent before the newest newly
+        acked one (HTNA by send order); three misses trigger a fast retransmit."""
+        if newest < 0:
+            return
+        lost: list[_Out] = []
+        work = 0
+        for out in self._inflight.values():  # send order: stops at the first later one
+            if out.stamp >= newest:
+                break
+            work += 1
             out.misses += 1
-            if out.misses >= 3:
-                out.fast_rtx_done = True
-                marked = True
-                self._mark_rtx(out, now=None)
-        if marked:
-            self.stats["fast_retransmits"] += 1
-            self._fast_rtx_pending = True
-            if self.fast_recovery_exit is None:
-                self.ssthresh = max(self.cwnd // 2, 4 * self.mtu)
-                self.cwnd = self.ssthresh
-                self.partial_bytes_acked = 0
-                self.fast_recovery_exit = self.next_tsn - 1
+            if out.misses >= FAST_RTX_MISSES:
+                lost.append(out)
+        self.stats["sack_work"] += work
+        if not lost:
+            return
+        for out in lost:
+            self._mark_rtx(out, now=None)
+        self.stats["fast_retransmits"] += 1
+        self._fast_rtx_pending = True
+        if self.fast_recovery_exit is None:  # RFC 9260 §7.2.3: one cut per window
+            self.ssthresh = max(self.cwnd // 2, 4 * self.mtu)
+            self.cwnd = self.ssthresh
+            self.partial_bytes_acked = 0
+            self.fast_recovery_exit = self.highest_sent
 
-    def _update_cwnd(self, acked: int, flight_before: int, cum: int) -> None:
-        if acked == 0:
+    def _update_cwnd(self, acked: int, flight_before: int) -> None:
+        """RFC 9260 §7.2.1, §7.2.2; no increase during Fast Recovery (§7.2.4)."""
+        if acked == 0 or self.fast_recovery_exit is not None:
             return
         utilized = flight_before + self.mtu > self.cwnd
         if self.cwnd <= self.ssthresh:  # slow start, RFC 9260 §7.2.1
-            if utilized and self.fast_recovery_exit is None:
+            if utilized:
                 self.cwnd += min(acked, self.mtu)
         else:  # congestion avoidance, RFC 9260 §7.2.2
             self.partial_bytes_acked += acked
@@ -382,6 +485,7 @@ class Sender:
         if out.in_flight:
             out.in_flight = False
             self.flight_size -= out.size
+            self._inflight.pop(out.tsn, None)
         msg = out.msg
         if (msg.max_rtx is not None and out.sent_count > msg.max_rtx) or (
             now is not None and msg.expiry is not None and now >= msg.expiry
@@ -407,6 +511,7 @@ class Sender:
             if out.in_flight:
                 out.in_flight = False
                 self.flight_size -= out.size
+                self._inflight.pop(out.tsn, None)
             if out.sent_count == 0:
                 self.buffered[msg.stream_id] -= out.size
                 self.changed_streams.add(msg.stream_id)
@@ -425,9 +530,8 @@ class Sender:
         self.partial_bytes_acked = 0
         self.fast_recovery_exit = None
         self._rtt_probe = None
-        for out in list(self._outstanding.values()):
-            if out.sent_count and not out.acked and not out.msg.abandoned:
-                self._mark_rtx(out, now)
+        for out in list(self._inflight.values()):  # RFC 9260 §6.3.3 E3: all to retransmit
+            self._mark_rtx(out, now)
         self._update_adv_peer_ack()
         if self.adv_peer_ack > self.cum_ack:
             self.forward_tsn_needed = True
@@ -460,3 +564,12 @@ class Sender:
         if self.t3_deadline is None:
             self.t3_deadline = now + self.rto
         return ForwardTsnChunk(self.adv_peer_ack & MASK32, sorted(streams.items()))
+
+
+def _add_interval(merged: list[tuple[int, int]], iv: tuple[int, int]) -> None:
+    """Append ``iv`` (not below the last interval's start) to sorted, disjoint ``merged``."""
+    if merged and iv[0] <= merged[-1][1] + 1:
+        if iv[1] > merged[-1][1]:
+            merged[-1] = (merged[-1][0], iv[1])
+    else:
+        merged.append(iv)
