@@ -289,6 +289,7 @@ class Association:
         ]
         if self.sender is not None:
             timers.append((self.sender.t3_deadline, "sctp.t3-rtx"))
+            timers.append((self.sender.tlp_deadline, "sctp.tail-loss-probe"))
             timers.append((self._sack_deadline, "sctp.delayed-sack"))
         if self.reset is not None:
             timers.append((self.reset.deadline, "sctp.reconfig"))
@@ -313,6 +314,8 @@ class Association:
             s.t3_deadline = None
             self._check_black_hole(now)
             s.on_t3(now)
+        if s is not None and s.tlp_deadline is not None and now >= s.tlp_deadline:
+            s.on_tlp(now)
         if self._sack_deadline is not None and now >= self._sack_deadline:
             self._sack_deadline = None
             if self.receiver is not None:
@@ -704,7 +707,7 @@ class Association:
         self.state = "closed"
         self._t1 = self._t2 = self._sack_deadline = None
         if self.sender is not None:
-            self.sender.t3_deadline = None
+            self.sender.t3_deadline = self.sender.tlp_deadline = None
         if self.reset is not None:
             self.reset.deadline = None
         self._events.append(AssociationClosed(reason))

@@ -29,6 +29,18 @@ that is lost again is detected like any other loss (three later-sent chunks acke
 fast-retransmitted again instead of waiting for T3-rtx; and the walk stops at the first chunk
 sent after the newly acked one, so it only visits chunks that are really missing.
 
+Tail loss probe (after RFC 8985 §7, RACK-TLP, which SCTP lacks): when nothing has been acked
+for a probe timeout PTO = max(2 SRTT, TLP_MIN) with data in flight, the most recently sent
+chunk is sent once more (a copy: flight size, cwnd and retransmission counts unchanged), at
+most TLP_MAX_PROBES times before T3-rtx takes over. Why: the asyncio driver reads datagrams in
+batches and SACKs once per batch, so a cwnd-limited sender often gets one SACK per window; when
+that SACK was lost (or the last chunks of the window were), nothing more arrived until T3-rtx:
+RTO >= RTO.Min = 0.2 s (~150 RTTs on a LAN), cwnd = 1 MTU and the whole flight resent, and
+the receiver then delays the SACK for that single packet by 200 ms too. Measured in the 2-process
+bench at 2 % loss: 18 T3 expirations per 10 MB, most of the transfer time. The copy reaches
+the receiver as a duplicate (SACKed at once, RFC 9260 §6.2) or fills the tail; either way a
+SACK comes back within an RTT and the ack clock restarts.
+
 Fast Recovery (RFC 9260 §7.2.4): cwnd is cut once per window of data; the exit point is the
 highest TSN *sent* when recovery starts (it used to be the highest TSN assigned, which with a
 deep send queue kept the association in recovery, cwnd frozen, for seconds; every later loss
@@ -52,6 +64,8 @@ CLOCK_GRANULARITY = 0.001
 DATA_CHUNK_HEADER = 16
 MAX_GAP_BLOCKS = 256  # gap blocks honoured per SACK, see the module docstring
 FAST_RTX_MISSES = 3  # RFC 9260 §7.2.4
+TLP_MIN = 0.01  # s, floor of the tail loss probe timeout
+TLP_MAX_PROBES = 2  # probes without an ack before only T3-rtx is left
 
 
 class _Message:
@@ -116,6 +130,9 @@ class Sender:
         self.rto = RTO_INITIAL
         self._rtt_probe: tuple[int, float] | None = None
         self.t3_deadline: float | None = None
+        self.tlp_deadline: float | None = None
+        self._tlp_probes = 0
+        self._tlp_raw: bytes | None = None  # the probe copy to send next
         self.error_count = 0
         self._outstanding: dict[int, _Out] = {}
         self._unsent: deque[_Out] = deque()
@@ -134,6 +151,7 @@ class Sender:
             "t3_expirations": 0,
             "abandoned_messages": 0,
             "sack_work": 0,
+            "tail_loss_probes": 0,
         }
         self.on_failure: Callable[[str], None] | None = None
 
@@ -227,6 +245,10 @@ class Sender:
         before the path MTU dropped) may go out by itself rather than never (RFC 9260 §7.3).
         """
         picked: list[bytes] = []
+        if self._tlp_raw is not None and (len(self._tlp_raw) <= budget or alone):
+            picked.append(self._tlp_raw)
+            budget -= len(self._tlp_raw)
+            self._tlp_raw = None
         if self._rtx:
             ignore_cwnd = self._fast_rtx_pending
             self._fast_rtx_pending = False
@@ -297,6 +319,8 @@ class Sender:
                 self.t3_deadline = now + self.rto
         self.flight_size, self.peer_rwnd = flight, rwnd
         self._stamp, self.highest_sent = stamp, tsn
+        if self.tlp_deadline is None and self.srtt is not None:
+            self.tlp_deadline = now + max(2 * self.srtt, TLP_MIN)
 
     def has_pending(self) -> bool:
         return bool(self._rtx) or bool(self._unsent)
@@ -313,6 +337,9 @@ class Sender:
             acked += newly
             self._count_misses(max(newest, gap_newest))
         self._update_cwnd(acked, flight_before)
+        if acked:
+            self._tlp_probes = 0
+            self.tlp_deadline = self._pto(now) if self.flight_size else None
         self.peer_rwnd = max(0, sack.a_rwnd - self.flight_size)
         self._update_adv_peer_ack()
 
@@ -517,6 +544,23 @@ class Sender:
                 self.changed_streams.add(msg.stream_id)
         self.forward_tsn_needed = True
 
+    # -- tail loss probe (see the module docstring) -----------------------------------
+    def _pto(self, now: float) -> float | None:
+        return None if self.srtt is None else now + max(2 * self.srtt, TLP_MIN)
+
+    def on_tlp(self, now: float) -> None:
+        """The probe timeout expired with nothing acked: copy the last chunk sent."""
+        self.tlp_deadline = None
+        if not self._inflight or self._tlp_probes >= TLP_MAX_PROBES:
+            return
+        out = next(reversed(self._inflight.values()))
+        self._tlp_probes += 1
+        self.stats["tail_loss_probes"] += 1
+        self._tlp_raw = out.raw
+        if self._rtt_probe is not None and self._rtt_probe[0] == out.tsn:
+            self._rtt_probe = None  # Karn's rule: this TSN is now sent twice
+        self.tlp_deadline = self._pto(now)
+
     def on_t3(self, now: float) -> None:
         """T3-rtx expiry, RFC 9260 §6.3.3."""
         self.stats["t3_expirations"] += 1
@@ -530,6 +574,7 @@ class Sender:
         self.partial_bytes_acked = 0
         self.fast_recovery_exit = None
         self._rtt_probe = None
+        self.tlp_deadline, self._tlp_raw, self._tlp_probes = None, None, 0
         for out in list(self._inflight.values()):  # RFC 9260 §6.3.3 E3: all to retransmit
             self._mark_rtx(out, now)
         self._update_adv_peer_ack()

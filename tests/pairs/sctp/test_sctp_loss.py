@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sctp_pair_helpers import Pair
 from sctp_sim import transfer
 
@@ -164,3 +165,30 @@ def test_no_long_delivery_gap_under_heavy_loss() -> None:
         assert sim.result.delivered >= 300_000, seed
         assert not sim.result.closed
         assert sim.result.max_gap(sim.start) <= 4 * RTO_MAX, seed
+
+
+def test_lost_sack_is_recovered_by_a_tail_loss_probe_not_t3() -> None:
+    """Finding 2 (2 % loss, 2-process bench: 18 T3 per 10 MB): the one SACK for a window is
+    lost and nothing else comes back. A copy of the last chunk sent, after PTO = 2 SRTT, is a
+    duplicate for the receiver, which SACKs it at once: no T3-rtx, no cwnd collapse."""
+    p = Pair()
+    p.connect()
+    s = p.a.sender
+    assert s is not None
+    p.a.send(1, 51, b"warm-up", 0.0)
+    p.run_until(lambda: s.all_acked() and p.a.get_timer() is None, 0.0)
+    assert s.srtt == 0.2  # b's delayed SACK: a single DATA packet
+    cwnd = s.cwnd
+    p.drop = lambda d, i, pkt: d == "a>b"  # every SACK of this window lost
+    for n in range(4):
+        p.a.send(1, 51, bytes([n]) * 1000, 10.0)
+    p.transfer(10.0)
+    assert len(p.messages("b")) == 5 and not s.all_acked()
+    p.drop = lambda d, i, pkt: True
+    now = p.advance(10.0)  # b's delayed SACK timer has no SACK obligation left to lose
+    while not s.all_acked():
+        now = p.advance(now)
+    assert now == pytest.approx(10.0 + 2 * 0.2)  # PTO, well before RTO (0.6 s)
+    assert s.stats["tail_loss_probes"] == 1
+    assert s.stats["t3_expirations"] == 0 and s.cwnd >= cwnd
+    assert p.b.receiver is not None and len(p.messages("b")) == 5
