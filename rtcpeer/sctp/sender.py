@@ -29,16 +29,25 @@ that is lost again is detected like any other loss (three later-sent chunks acke
 fast-retransmitted again instead of waiting for T3-rtx; and the walk stops at the first chunk
 sent after the newly acked one, so it only visits chunks that are really missing.
 
+Time-based loss detection (RACK, RFC 8985 §6.2, as a second trigger of the same fast
+retransmit): a chunk with a miss indication that was sent more than RACK_WINDOW x SRTT before
+now is lost at once rather than after two more SACKs. With one SACK per receive batch a
+cwnd-limited window sees about one SACK per RTT, so three misses took three RTTs, and when the
+window was too small to produce three SACKs at all, T3-rtx.
+
 Tail loss probe (after RFC 8985 §7, RACK-TLP, which SCTP lacks): when nothing has been acked
 for a probe timeout PTO = max(2 SRTT, TLP_MIN) with data in flight, the most recently sent
 chunk is sent once more (a copy: flight size, cwnd and retransmission counts unchanged), at
-most TLP_MAX_PROBES times before T3-rtx takes over. Why: the asyncio driver reads datagrams in
-batches and SACKs once per batch, so a cwnd-limited sender often gets one SACK per window; when
-that SACK was lost (or the last chunks of the window were), nothing more arrived until T3-rtx:
-RTO >= RTO.Min = 0.2 s (~150 RTTs on a LAN), cwnd = 1 MTU and the whole flight resent, and
-the receiver then delays the SACK for that single packet by 200 ms too. Measured in the 2-process
-bench at 2 % loss: 18 T3 expirations per 10 MB, most of the transfer time. The copy reaches
-the receiver as a duplicate (SACKed at once, RFC 9260 §6.2) or fills the tail; either way a
+most TLP_MAX_PROBES times, the timeout doubling each time, and only while that is before
+T3-rtx (four probes: a 10 % loss both ways fails all of them 0.1 % of the time; two failed
+3.6 % of the time, which was most of the T3 expirations left in the batched simulation).
+Why: the asyncio driver reads datagrams in batches and SACKs once per batch, so a
+cwnd-limited sender often gets one SACK per window; when that SACK was lost (or the last
+chunks of the window were), nothing more arrived until T3-rtx: RTO >= RTO.Min = 0.2 s
+(~150 RTTs on a LAN), cwnd = 1 MTU and the whole flight resent, and the receiver then delays
+the SACK for that single packet by 200 ms too. Measured in the 2-process bench at 2 % loss:
+18 T3 expirations per 10 MB, most of the transfer time. The copy reaches the receiver as a
+duplicate (SACKed at once, RFC 9260 §6.2) or fills the tail; either way a
 SACK comes back within an RTT and the ack clock restarts.
 
 Fast Recovery (RFC 9260 §7.2.4): cwnd is cut once per window of data; the exit point is the
@@ -64,8 +73,9 @@ CLOCK_GRANULARITY = 0.001
 DATA_CHUNK_HEADER = 16
 MAX_GAP_BLOCKS = 256  # gap blocks honoured per SACK, see the module docstring
 FAST_RTX_MISSES = 3  # RFC 9260 §7.2.4
+RACK_WINDOW = 1.25  # SRTTs; RFC 8985 §6.2: RTT + reordering window of RTT/4
 TLP_MIN = 0.01  # s, floor of the tail loss probe timeout
-TLP_MAX_PROBES = 2  # probes without an ack before only T3-rtx is left
+TLP_MAX_PROBES = 4  # probes without an ack (the timeout doubling each time), then T3-rtx
 
 
 class _Message:
@@ -90,6 +100,7 @@ class _Out:
         "misses",
         "msg",
         "raw",
+        "sent_at",
         "sent_count",
         "size",
         "stamp",
@@ -106,6 +117,7 @@ class _Out:
         self.in_flight = False
         self.misses = 0
         self.stamp = 0
+        self.sent_at = 0.0
 
 
 class Sender:
@@ -229,6 +241,7 @@ class Sender:
         out.in_flight = True
         out.misses = 0
         out.stamp = self._stamp
+        out.sent_at = now
         self._stamp += 1
         self._inflight[out.tsn] = out
         if out.tsn > self.highest_sent:
@@ -310,6 +323,7 @@ class Sender:
             out.sent_count = 1
             out.in_flight = True
             out.stamp = stamp
+            out.sent_at = now
             stamp += 1
             tsn = out.tsn
             inflight[tsn] = out
@@ -335,7 +349,7 @@ class Sender:
         if sack.gaps:
             newly, gap_newest = self._process_gaps(cum, sack.gaps)
             acked += newly
-            self._count_misses(max(newest, gap_newest))
+            self._count_misses(max(newest, gap_newest), now)
         self._update_cwnd(acked, flight_before)
         if acked:
             self._tlp_probes = 0
@@ -464,19 +478,21 @@ class Sender:
         self.stats["sack_work"] += work
         return acked, newest
 
-    def _count_misses(self, newest: int) -> None:
+    def _count_misses(self, newest: int, now: float) -> None:
         """RFC 9260 §7.2.4: a miss for each chunk in flight sent before the newest newly
-        acked one (HTNA by send order); three misses trigger a fast retransmit."""
+        acked one (HTNA by send order); three misses trigger a fast retransmit, and so does
+        one miss for a chunk sent more than RACK_WINDOW x SRTT ago (see module docstring)."""
         if newest < 0:
             return
         lost: list[_Out] = []
         work = 0
+        old = now - RACK_WINDOW * self.srtt if self.srtt is not None else -1.0
         for out in self._inflight.values():  # send order: stops at the first later one
             if out.stamp >= newest:
                 break
             work += 1
             out.misses += 1
-            if out.misses >= FAST_RTX_MISSES:
+            if out.misses >= FAST_RTX_MISSES or out.sent_at < old:
                 lost.append(out)
         self.stats["sack_work"] += work
         if not lost:
@@ -559,7 +575,11 @@ class Sender:
         self._tlp_raw = out.raw
         if self._rtt_probe is not None and self._rtt_probe[0] == out.tsn:
             self._rtt_probe = None  # Karn's rule: this TSN is now sent twice
-        self.tlp_deadline = self._pto(now)
+        pto = self._pto(now)
+        if pto is not None:
+            pto = now + (pto - now) * (1 << self._tlp_probes)  # backed off
+            if self.t3_deadline is None or pto < self.t3_deadline:
+                self.tlp_deadline = pto
 
     def on_t3(self, now: float) -> None:
         """T3-rtx expiry, RFC 9260 §6.3.3."""

@@ -43,12 +43,16 @@ class Sim:
         delay: float = 0.005,
         rate: float = 50e6,
         plpmtud: bool = False,
+        batch: float = 0.0,
         **kwargs: int,
     ) -> None:
         self.rng = random.Random(seed)
         self.loss = loss
         self.delay = delay
         self.rate = rate
+        # Like the asyncio driver: datagrams arriving within ``batch`` seconds of the first
+        # are all received before one flush (so one SACK per batch, not per 2 packets).
+        self.batch = batch
         self.a = Association(rng=random.Random(seed + 1), plpmtud=plpmtud, **kwargs)  # type: ignore[arg-type]
         self.b = Association(rng=random.Random(seed + 2), plpmtud=plpmtud, **kwargs)  # type: ignore[arg-type]
         self.a.remote_max_message_size = self.b.remote_max_message_size = 262144
@@ -88,6 +92,12 @@ class Sim:
         self.lossless_until = 10.0
         self.a.connect(0.0)
         now = self.run_until(lambda: self.a.state == "established" == self.b.state, 0.0, 10.0)
+        # A small exchange first, like DCEP's OPEN/ACK: the sender has an RTT sample.
+        self.a.send(0, 50, b"o" * 2000, now)  # two packets: SACKed at once
+        s = self.a.sender
+        assert s is not None
+        now = self.run_until(lambda: s.all_acked() and s.srtt is not None, now, now + 10.0)
+        self.result.delivered = 0
         self.lossless_until = 0.0
         return now
 
@@ -119,6 +129,12 @@ class Sim:
             if t_net is not None and t_net <= now:
                 _, _, dst, p = heapq.heappop(self._queue)
                 dst.receive_datagram(p, now)
+                while self._queue and self._queue[0][0] <= now + self.batch:
+                    if self._queue[0][2] is not dst:
+                        break
+                    t, _, _, p = heapq.heappop(self._queue)
+                    now = max(now, t)
+                    dst.receive_datagram(p, now)
                 self._drain(dst, now)
                 self._flush(dst, now)
                 self._flush(self._peer(dst), now)

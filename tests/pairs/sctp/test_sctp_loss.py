@@ -192,3 +192,20 @@ def test_lost_sack_is_recovered_by_a_tail_loss_probe_not_t3() -> None:
     assert s.stats["tail_loss_probes"] == 1
     assert s.stats["t3_expirations"] == 0 and s.cwnd >= cwnd
     assert p.b.receiver is not None and len(p.messages("b")) == 5
+
+
+def test_batched_receiver_under_heavy_loss_needs_no_t3() -> None:
+    """Finding 2/3 with the driver's behaviour (one SACK per receive batch, here all that
+    arrives within 2 ms): at 10 % loss both ways a cwnd-limited window sees about one SACK per
+    RTT. Three misses then took three RTTs (RACK's time rule now takes one), and two lost
+    probes in a row (3.6 %) still ended in T3-rtx (now up to four probes, backed off)."""
+    t3 = probes = 0
+    for seed in range(5):
+        sim = transfer(seed, 0.10, 1_000_000, delay=0.001, batch=0.002)
+        s = sim.a.sender
+        assert s is not None and sim.result.delivered >= 1_000_000
+        t3 += s.stats["t3_expirations"]
+        probes += s.stats["tail_loss_probes"]
+        assert sim.result.max_gap(sim.start) < 0.5, seed
+    assert probes > 0
+    assert t3 == 0
