@@ -349,6 +349,11 @@ class Sender:
         if sack.gaps:
             newly, gap_newest = self._process_gaps(cum, sack.gaps)
             acked += newly
+            probe = self._rtt_probe
+            if probe is not None and probe[0] > cum:
+                out = self._outstanding.get(probe[0])
+                if out is not None and out.acked:
+                    self._measure_rtt(probe[0], now)  # first acked by a gap block
             self._count_misses(max(newest, gap_newest), now)
         self._update_cwnd(acked, flight_before)
         if acked:
@@ -404,6 +409,11 @@ class Sender:
         return self.flight_size > 0 or self.adv_peer_ack > self.cum_ack or bool(self._rtx)
 
     def _measure_rtt(self, cum: int, now: float) -> None:
+        """RFC 9260 §6.3.1 C5: one RTT sample from the probe chunk when it is first acked,
+        by the cumulative ack or a gap block, and never if it was sent twice (Karn). Taking it
+        only from the cumulative ack counted the recovery of every lost chunk below the probe
+        into the sample: under heavy loss SRTT and RTO grew to 10-24 s with no T3 at all,
+        and delivery stalled for tens of seconds (finding 3)."""
         probe = self._rtt_probe
         if probe is None or probe[0] > cum:
             return

@@ -209,3 +209,23 @@ def test_batched_receiver_under_heavy_loss_needs_no_t3() -> None:
         assert sim.result.max_gap(sim.start) < 0.5, seed
     assert probes > 0
     assert t3 == 0
+
+
+def test_rtt_sample_is_taken_when_the_probe_chunk_is_gap_acked() -> None:
+    """Finding 3: the RTT probe was only sampled when the cumulative ack passed it, so the
+    recovery time of a lost chunk below it was counted as RTT; under heavy loss RTO grew to
+    tens of seconds and delivery stalled."""
+    s = Sender(1, 1 << 30, 1200)
+    s.cwnd = 1 << 30
+    for _ in range(3):
+        s.queue(1, 53, b"x" * 1000, True, None, None)
+    while s.has_pending():
+        s.next_chunks(0.0, 1200)
+    s.on_sack(SackChunk(1, 1 << 20, [], []), 0.01)  # TSN 1: sample 10 ms
+    assert s.srtt == 0.01
+    s.queue(1, 53, b"y" * 1000, True, None, None)
+    s.next_chunks(0.01, 1200)  # TSN 4 is the next RTT probe
+    s.on_sack(SackChunk(1, 1 << 20, [(2, 3)], []), 0.02)  # TSNs 3, 4 acked; 2 missing
+    s.on_sack(SackChunk(4, 1 << 20, [], []), 2.0)  # TSN 2 arrives (recovered) much later
+    assert s.srtt is not None and s.srtt < 0.02
+    assert s.rto == 0.2  # RTO.Min, not seconds
