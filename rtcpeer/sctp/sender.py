@@ -143,6 +143,7 @@ class Sender:
         self._rtt_probe: tuple[int, float] | None = None
         self.t3_deadline: float | None = None
         self.tlp_deadline: float | None = None
+        self.rtx_bytes = 0  # DATA bytes retransmitted (PLPMTUD's loss measure)
         self._tlp_probes = 0
         self._tlp_raw: bytes | None = None  # the probe copy to send next
         self.error_count = 0
@@ -235,6 +236,7 @@ class Sender:
                 self._rtt_probe = (out.tsn, now)
         else:
             self.stats["retransmits"] += 1
+            self.rtx_bytes += out.size
             if self._rtt_probe is not None and self._rtt_probe[0] == out.tsn:
                 self._rtt_probe = None  # Karn's rule
         out.sent_count += 1

@@ -44,6 +44,7 @@ class Sim:
         rate: float = 50e6,
         plpmtud: bool = False,
         batch: float = 0.0,
+        fragment_loss: bool = False,
         **kwargs: int,
     ) -> None:
         self.rng = random.Random(seed)
@@ -53,6 +54,9 @@ class Sim:
         # Like the asyncio driver: datagrams arriving within ``batch`` seconds of the first
         # are all received before one flush (so one SACK per batch, not per 2 packets).
         self.batch = batch
+        # ``loss`` applies to each 1500-byte IP fragment (DTLS + UDP + IP ~65 bytes of
+        # overhead): a datagram is lost if any fragment is, as with iptables statistic.
+        self.fragment_loss = fragment_loss
         self.a = Association(rng=random.Random(seed + 1), plpmtud=plpmtud, **kwargs)  # type: ignore[arg-type]
         self.b = Association(rng=random.Random(seed + 2), plpmtud=plpmtud, **kwargs)  # type: ignore[arg-type]
         self.a.remote_max_message_size = self.b.remote_max_message_size = 262144
@@ -73,7 +77,10 @@ class Sim:
             start = max(now, self._free[id(src)])
             self._free[id(src)] = start + len(p) / self.rate
             self.sent[id(src)] += 1
-            if now >= self.lossless_until and self.rng.random() < self.loss:
+            keep = 1.0 - self.loss
+            if self.fragment_loss:
+                keep **= -(-(len(p) + 65) // 1480)
+            if now >= self.lossless_until and self.rng.random() < 1.0 - keep:
                 continue
             self._seq += 1
             heapq.heappush(

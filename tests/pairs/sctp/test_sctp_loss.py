@@ -229,3 +229,19 @@ def test_rtt_sample_is_taken_when_the_probe_chunk_is_gap_acked() -> None:
     s.on_sack(SackChunk(4, 1 << 20, [], []), 2.0)  # TSN 2 arrives (recovered) much later
     assert s.srtt is not None and s.srtt < 0.02
     assert s.rto == 0.2  # RTO.Min, not seconds
+
+
+def test_plpmtud_steps_down_under_sustained_loss_of_big_packets() -> None:
+    """Finding 2 (PLPMTUD on): loss applied per 1500-byte IP fragment, so a 16 KB datagram
+    (11 fragments) is lost 69 % of the time at 10 % loss. Probes still get through now and
+    then, so only the retransmitted/sent ratio steps PLPMTU down; at 2 % (20 % of 16 KB
+    datagrams) no step down: big packets are still faster there."""
+    kw: dict[str, Any] = {"delay": 0.001, "batch": 0.002, "plpmtud": True, "fragment_loss": True}
+    heavy = transfer(0, 0.10, 2_000_000, **kw)
+    assert heavy.result.delivered >= 2_000_000
+    assert heavy.a.stats.get("loss_step_downs", 0) >= 1
+    assert heavy.a.plpmtu < 8192
+    light = transfer(0, 0.02, 2_000_000, **kw)
+    assert light.result.delivered >= 2_000_000
+    assert light.a.stats.get("loss_step_downs", 0) == 0
+    assert light.a.plpmtu > 4000
