@@ -31,6 +31,17 @@ Metrics, one line each (``ratio`` is always "how many times better rtcpeer is"):
   everything. aiortc gathers non-trickle and waits for the STUN timeout (~5 s), so it runs
   only ``--stun-iterations-aiortc`` pairs (default 3).
 
+Loss mode (``--loss P``): every UDP datagram either stack sends is dropped with the
+probability that at least one of its IP packets is lost when each IP packet of a 1500-byte
+link is dropped with probability ``P`` (``1 - (1 - P) ** fragments``), in both directions,
+from process start (the handshake too). That is what ``iptables -m statistic --mode random``
+on OUTPUT would do to fragments, so PLPMTUD's 16 KB datagrams (11 fragments) suffer as they
+would on a real path, while the 1200-byte ones (both stacks' base) lose exactly ``P``. It is
+done in user space, in the one place both stacks send from (asyncio's datagram transport
+``sendto``, plus rtcpeer's Don't-Fragment ``send_df`` for probes), because the iptables
+binary is not installed on these machines (the kernel has xt_statistic; netem is absent).
+Seeded per process (``--loss-seed``), so a run is repeatable up to timing.
+
 Targets (from the issue), reported at the end: throughput >= 10x aiortc's, open time <= 1/3 of
 aiortc's, an unreachable STUN server adds <= 50 ms to rtcpeer's open time.
 
@@ -56,6 +67,8 @@ from typing import Any
 OPEN_TIMEOUT = 15.0  # s, one pair without STUN
 STUN_OPEN_TIMEOUT = 30.0  # s, one pair with an unreachable STUN server (aiortc waits ~5 s)
 TPUT_TIMEOUT = 300.0  # s, one throughput run
+IP_MTU = 1500  # link MTU of the loss model
+UDP_IP_HEADERS = 28
 LOW_WATER = 512 * 1024
 HIGH_WATER = 2 * 1024 * 1024
 STACKS = ("rtcpeer", "aiortc")
@@ -95,6 +108,49 @@ def make_description(stack: str, sdp: str, typ: str) -> Any:
     import aiortc
 
     return aiortc.RTCSessionDescription(sdp=sdp, type=typ)
+
+
+# ---- loss ----------------------------------------------------------------------------------
+
+
+def install_loss(p: float, seed: int) -> None:
+    """Drop sent datagrams as iptables statistic would drop their IP packets (module doc)."""
+    import asyncio.selector_events as se
+    import math
+    import random
+
+    from rtcpeer.ice import _connection
+
+    rng = random.Random(seed)
+    keep = 1.0 - p
+
+    def lost(data: bytes) -> bool:
+        fragments = max(1, math.ceil((len(data) + UDP_IP_HEADERS) / (IP_MTU - 20)))
+        return rng.random() >= keep**fragments
+
+    transport_cls: Any = se._SelectorDatagramTransport
+    sendto = transport_cls.sendto
+
+    def lossy_sendto(self: Any, data: Any, addr: Any = None) -> None:
+        if not lost(bytes(data)):
+            sendto(self, data, addr)
+
+    transport_cls.sendto = lossy_sendto
+    protocol_cls: Any = _connection.FastStunProtocol
+    send_df = protocol_cls.send_df
+
+    def lossy_send_df(self: Any, data: bytes, addr: Any, *, df: bool) -> Any:
+        if lost(data):
+            return "sent"  # lost on the way, as far as the sender can tell
+        return send_df(self, data, addr, df=df)
+
+    protocol_cls.send_df = lossy_send_df
+
+
+def loss_from_env(role: int) -> None:
+    p = float(os.environ.get("RTCPEER_BENCH_LOSS", "0"))
+    if p > 0:
+        install_loss(p, int(os.environ.get("RTCPEER_BENCH_LOSS_SEED", "1")) * 2 + role)
 
 
 # ---- signaling -----------------------------------------------------------------------------
@@ -292,6 +348,7 @@ async def timed_transfer(channel: Any, app: asyncio.Queue[Msg], size: int, total
 def _answerer_process(stack: str, total: int, conn: Connection) -> None:
     """Child process: answer, receive ``total`` bytes, report, wait for "bye"."""
     logging.disable(logging.CRITICAL)
+    loss_from_env(1)
 
     async def main() -> None:
         pc = make_pc(stack)
@@ -376,7 +433,7 @@ async def run(args: argparse.Namespace) -> None:
     for mode in ("tput", "tput2p"):
         if mode not in metrics:
             continue
-        for size in (16 * 1024, 64 * 1024):
+        for size in args.sizes:
             values = {}
             n = total // size * size  # whole messages
             for stack in stacks:
@@ -385,7 +442,9 @@ async def run(args: argparse.Namespace) -> None:
                 else:
                     values[stack] = await tput_two_processes(stack, size, n)
             tag = "1p" if mode == "tput" else "2p"
-            ratios[f"{mode}{size}"] = line(f"tput_{tag}_{size // 1024}k_MBps", values, False)
+            lossy = f"_loss{100 * args.loss:g}%" if args.loss else ""
+            name = f"tput_{tag}_{size // 1024}k{lossy}_MBps"
+            ratios[f"{mode}{size}"] = line(name, values, False)
     if "stun" in metrics:
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(_Ignore, local_addr=("127.0.0.1", 0))
@@ -409,10 +468,10 @@ async def run(args: argparse.Namespace) -> None:
                 )
         finally:
             transport.close()
-    report_targets(ratios)
+    report_targets(ratios, 2.0 if args.loss else 10.0)
 
 
-def report_targets(ratios: dict[str, float | None]) -> None:
+def report_targets(ratios: dict[str, float | None], tput_target: float = 10.0) -> None:
     def verdict(ok: bool) -> str:
         return "MET" if ok else "NOT MET"
 
@@ -427,7 +486,10 @@ def report_targets(ratios: dict[str, float | None]) -> None:
     ):
         r = ratios.get(key)
         if r:
-            print(f"# target throughput >= 10x aiortc ({name}): {r:.2f}x -> {verdict(r >= 10)}")
+            print(
+                f"# target throughput >= {tput_target:g}x aiortc ({name}): {r:.2f}x -> "
+                f"{verdict(r >= tput_target)}"
+            )
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -437,6 +499,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--pairs", type=int, default=20, help="peer pairs per open-time figure")
     p.add_argument("--mbytes", type=float, default=20.0, help="MB per throughput run")
     p.add_argument("--stun-iterations-aiortc", type=int, default=3)
+    p.add_argument("--sizes", type=int, nargs="+", default=[16 * 1024, 64 * 1024])
+    p.add_argument(
+        "--loss",
+        type=float,
+        default=0.0,
+        help="drop each IP packet with this probability, both ways (see the module doc)",
+    )
+    p.add_argument("--loss-seed", type=int, default=1)
     p.add_argument(
         "--no-plpmtud",
         action="store_true",
@@ -462,6 +532,12 @@ def main(argv: list[str] | None = None) -> None:
         os.environ["RTCPEER_BENCH_PLPMTUD"] = "0"
     plpmtud = os.environ.get("RTCPEER_BENCH_PLPMTUD", "1") != "0"
     print(f"# rtcpeer SCTP path MTU discovery: {'on' if plpmtud else 'off (1200-byte base)'}")
+    if args.loss:
+        # spawned processes read these; this process installs the loss now
+        os.environ["RTCPEER_BENCH_LOSS"] = str(args.loss)
+        os.environ["RTCPEER_BENCH_LOSS_SEED"] = str(args.loss_seed)
+        print(f"# random loss {args.loss:.1%} per IP packet (1500-byte MTU), both ways")
+        loss_from_env(0)
     logging.disable(logging.CRITICAL)  # aioice/aiortc log transaction failures at warning
     asyncio.run(run(args))
 

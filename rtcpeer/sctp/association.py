@@ -29,7 +29,10 @@ the caller that the last batch holds such a packet, so it can send the batch fra
 Each endpoint announces in INIT/INIT-ACK the largest SCTP packet it reads (rtcpeer's own
 parameter ``0xBF52``; others skip it silently), and PLPMTUD never probes above the peer's value
 (a peer that announced nothing: ``unannounced_max_plpmtu``, default BASE); see
-:mod:`rtcpeer.sctp.plpmtud` for why.
+:mod:`rtcpeer.sctp.plpmtud` for why. Sustained loss (RFC 8899 §4.3): bytes of packets above
+BASE carrying DATA are counted; once ``LOSS_WINDOW`` PLPMTU-sized packets' worth were sent, if
+the sender retransmitted more than ``LOSS_STEP_DOWN`` of that many bytes meanwhile, PLPMTU
+steps down one candidate (fragmented datagrams are lost when any fragment is).
 """
 
 from __future__ import annotations
@@ -72,6 +75,8 @@ DELAYED_SACK = 0.2
 # The largest SCTP packet we read (one DTLS record: plaintext <= 2^14), announced in INIT and
 # INIT-ACK so that the peer's PLPMTUD may probe up to it.
 LOCAL_MAX_PACKET = 16384
+LOSS_WINDOW = 64  # packets of PLPMTU size per loss measurement
+LOSS_STEP_DOWN = 0.4  # retransmitted / sent bytes above which PLPMTU steps down
 
 Handler = Callable[[Any, Any, float], bool]
 
@@ -166,6 +171,8 @@ class Association:
         )
         self.local_max_packet = local_max_packet
         self._big_high = -1  # highest TSN assigned when a packet > BASE carried DATA
+        self._big_bytes = 0  # bytes of such packets since the last loss measurement
+        self._rtx_mark = 0  # sender.rtx_bytes at the last loss measurement
         self.oversize_pending = False
         self._rx_crc = HeaderCrc()
         self._tx_crc = HeaderCrc()
@@ -293,6 +300,7 @@ class Association:
         ]
         if self.sender is not None:
             timers.append((self.sender.t3_deadline, "sctp.t3-rtx"))
+            timers.append((self.sender.tlp_deadline, "sctp.tail-loss-probe"))
             timers.append((self._sack_deadline, "sctp.delayed-sack"))
         if self.reset is not None:
             timers.append((self.reset.deadline, "sctp.reconfig"))
@@ -317,6 +325,8 @@ class Association:
             s.t3_deadline = None
             self._check_black_hole(now)
             s.on_t3(now)
+        if s is not None and s.tlp_deadline is not None and now >= s.tlp_deadline:
+            s.on_tlp(now)
         if self._sack_deadline is not None and now >= self._sack_deadline:
             self._sack_deadline = None
             if self.receiver is not None:
@@ -336,6 +346,16 @@ class Association:
         if pl is None or s is None or self._limit <= pl.base or self._big_high <= s.cum_ack:
             return
         if pl.black_hole(now):
+            self._apply_plpmtu()
+
+    def _check_big_packet_loss(self, now: float) -> None:
+        """Sustained loss of packets above BASE: one PLPMTUD step down (module docstring)."""
+        pl, s = self.plpmtud, self.sender
+        sent, self._big_bytes = self._big_bytes, 0
+        if pl is None or s is None:
+            return
+        resent, self._rtx_mark = s.rtx_bytes - self._rtx_mark, s.rtx_bytes
+        if resent > LOSS_STEP_DOWN * sent and pl.step_down(now):
             self._apply_plpmtu()
 
     def _apply_plpmtu(self) -> None:
@@ -625,6 +645,8 @@ class Association:
         if self.sender is None:
             return True
         self.sender.on_sack(chunk, now)
+        if self._big_bytes >= LOSS_WINDOW * self._limit:
+            self._check_big_packet_loss(now)
         if self.state in ("shutdown-pending", "shutdown-received"):
             self._check_shutdown(now)
         return True
@@ -724,7 +746,7 @@ class Association:
         self.state = "closed"
         self._t1 = self._t2 = self._sack_deadline = None
         if self.sender is not None:
-            self.sender.t3_deadline = None
+            self.sender.t3_deadline = self.sender.tlp_deadline = None
         if self.reset is not None:
             self.reset.deadline = None
         self._events.append(AssociationClosed(reason))
@@ -788,6 +810,7 @@ class Association:
             packet = finish_packet(head, head_crc, parts)
             if len(packet) > base and len(parts) > n_control and sender is not None:
                 self._big_high = sender.next_tsn - 1
+                self._big_bytes += len(packet)
                 if len(packet) > limit:
                     self.oversize_pending = True
             packets.append(packet)

@@ -22,6 +22,8 @@ State machine (RFC 8899 §5.2; sizes are SCTP packet sizes, multiples of 4):
     SEARCHING/SEARCH_COMPLETE --black_hole() (§4.3: a suspected black hole)--> CONFIRMING:
         probe the current PLPMTU --acked--> SEARCH_COMPLETE (it was congestion; PLPMTU kept)
                                  --lost MAX_PROBES times--> BASE, PLPMTU = BASE, search again
+    SEARCHING/SEARCH_COMPLETE/CONFIRMING --step_down() (sustained loss of big packets)-->
+        SEARCH_COMPLETE at the next candidate below PLPMTU (raise timer: searches up later)
     any --reset_path() (§4.3, a change of path)--> DISABLED, PLPMTU = BASE; start() again
     any --disable() (the path cannot carry DF probes: TURN, TCP, no socket option)--> DISABLED
 
@@ -53,6 +55,14 @@ Choices, with reasons:
 * **A probe too big for the local interface** (``EMSGSIZE`` with the Don't-Fragment socket
   option, the local analogue of a PTB, §4.6) fails the size at once instead of after
   MAX_PROBES timers.
+* **Sustained loss of big packets steps down** (§4.3 lets any PL loss signal start a new
+  search at a smaller size): a datagram of 16 KB crosses a 1500-byte link as 11 IP
+  fragments and is lost if any one is, so random loss that costs a 1200-byte packet 10 %
+  costs it 69 %. A probe still gets through now and then, so black-hole confirmation keeps
+  the size; instead the association measures retransmitted bytes against bytes sent in
+  packets above BASE and calls :meth:`Plpmtud.step_down` when more than 40 % of a
+  window was resent (``Association`` docstring). Each step is one candidate down; the raise
+  timer searches upward again later.
 * **Acks**: the Heartbeat Info carries a magic, a 64-bit nonce and the probe size; an ack is
   accepted only for a nonce sent for the size being probed now (any of its MAX_PROBES
   attempts: a late ack still proves the size got through), so stale acks from an older
@@ -180,6 +190,20 @@ class Plpmtud:
         self.state = "confirming"
         self._probe(self.plpmtu)
         return False
+
+    def step_down(self, now: float) -> bool:
+        """Sustained loss of packets above BASE: PLPMTU = the next candidate below it (or
+        BASE), search complete there (the raise timer probes upward again later).
+        Returns whether PLPMTU dropped."""
+        if self.plpmtu <= self.base or self.state == "disabled":
+            return False
+        lower = [c for c in self.candidates if c < self.plpmtu]
+        self.stats["loss_step_downs"] = self.stats.get("loss_step_downs", 0) + 1
+        self._clear_probe()
+        self.deadline = self.reason = None
+        self._set_plpmtu(lower[-1] if lower else self.base)
+        self._complete(now)
+        return True
 
     def next_probe(self, now: float, rto: float) -> tuple[int, bytes] | None:
         """The probe to send now, as (packet size, Heartbeat Info), starting its timer."""

@@ -93,15 +93,26 @@ def test_t3_retransmission_exact_deadline() -> None:
     assert p.a.sender is not None
     rto = p.a.sender.rto
     assert rto == pytest.approx(0.6)  # srtt 0.2 + 4 * rttvar 0.1
-    lost = p.sent["a>b"]
-    p.drop = lambda d, i, pkt: not (d == "a>b" and i == lost)
-    p.a.send(1, 51, b"lost once", 10.0)
+    copies = [0]
+
+    def lose_two_copies(d: str, i: int, pkt: bytes) -> bool:
+        if d == "a>b" and b"lost twice" in pkt:
+            copies[0] += 1
+            return copies[0] > 2
+        return True
+
+    p.drop = lose_two_copies
+    p.a.send(1, 51, b"lost twice", 10.0)
     p.transfer(10.0)
-    assert p.a.get_timer() == 10.0 + rto and p.a.timer_reason == "sctp.t3-rtx"
+    # first the tail loss probe (PTO = 2 SRTT = 0.4 s), lost too, then T3-rtx at the RTO
+    assert p.a.get_timer() == pytest.approx(10.4) and p.a.timer_reason == "sctp.tail-loss-probe"
     now = p.advance(10.0)
+    assert p.a.sender.stats["tail_loss_probes"] == 1 and copies[0] == 2
+    assert p.a.get_timer() == 10.0 + rto and p.a.timer_reason == "sctp.t3-rtx"
+    now = p.advance(now)
     assert now == 10.0 + rto
     assert p.a.sender.stats["t3_expirations"] == 1
-    assert p.messages("b")[-1].data == b"lost once"
+    assert p.messages("b")[-1].data == b"lost twice"
     assert p.a.sender.rto == min(2 * rto, 60.0)
 
 
