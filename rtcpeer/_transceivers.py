@@ -8,6 +8,7 @@ a remote offer's new m-line (:meth:`associate`), and to apply an answer (:meth:`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -27,6 +28,8 @@ from .transceiver import (
 )
 
 __all__ = ["TransceiverSet"]
+
+logger = logging.getLogger("rtcpeer")
 
 _REVERSE = {"sendrecv": "sendrecv", "sendonly": "recvonly", "recvonly": "sendonly"}
 
@@ -185,6 +188,17 @@ class TransceiverSet:
             offered = offer.media[row.index] if row.index < len(offer.media) else None
             answered = answer.media[row.index] if row.index < len(answer.media) else None
             if t.direction == "stopped" or answered is None or answered.rejected:
+                if offered is not None and not offered.rejected and t.direction != "stopped":
+                    names = sorted({c.name or str(c.payload_type) for c in offered.codecs})
+                    logger.warning(
+                        "m= section %d (mid %r, %s) rejected: no codec in common "
+                        "(offered %s; rtcpeer has %s)",
+                        row.index,
+                        row.mid,
+                        t.kind,
+                        ", ".join(names) or "none",
+                        ", ".join(c.name for c in caps.codec_specs(t.kind)),
+                    )
                 table = table.reject(t)
                 t._stop_negotiated()
                 continue

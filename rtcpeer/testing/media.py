@@ -9,10 +9,22 @@ strongest frequency of decoded audio with an FFT.
 
 from __future__ import annotations
 
+import asyncio
+import fractions
+
 import av
 import numpy as np
 
-__all__ = ["dominant_frequency", "numbered_frame", "read_frame_number", "tone"]
+from rtcpeer.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
+
+__all__ = [
+    "NumberedVideoTrack",
+    "ToneAudioTrack",
+    "dominant_frequency",
+    "numbered_frame",
+    "read_frame_number",
+    "tone",
+]
 
 BITS = 16
 BLOCK = 40
@@ -79,3 +91,43 @@ def dominant_frequency(frames: list[av.AudioFrame]) -> float:
     samples = np.concatenate(chunks)
     spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
     return float(np.argmax(spectrum) * rate / len(samples))
+
+
+class NumberedVideoTrack(VideoStreamTrack):
+    """A live video track whose n-th frame shows ``n`` (see :func:`numbered_frame`)."""
+
+    def __init__(self, width: int = 640, height: int = 480) -> None:
+        super().__init__()
+        self.width, self.height = width, height
+        self.count = 0
+
+    async def recv(self) -> av.VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        frame = numbered_frame(self.count % 65536, self.width, self.height)
+        self.count += 1
+        frame.pts, frame.time_base = pts, time_base
+        return frame
+
+
+class ToneAudioTrack(AudioStreamTrack):
+    """A live audio track of a sine, in 20 ms frames at 48 kHz (paced on the loop clock)."""
+
+    def __init__(self, frequency: float = 880.0, sample_rate: int = 48000) -> None:
+        super().__init__()
+        self.frequency, self.sample_rate = frequency, sample_rate
+        self._samples = 0
+        self._start: float | None = None
+
+    async def recv(self) -> av.AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        loop = asyncio.get_running_loop()
+        if self._start is None:
+            self._start = loop.time()
+        delay = self._start + self._samples / self.sample_rate - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        frame = tone(self.frequency, 0.02, self.sample_rate, start_sample=self._samples)
+        frame.time_base = fractions.Fraction(1, self.sample_rate)
+        self._samples += frame.samples
+        return frame

@@ -4,6 +4,7 @@ new mid and keeps the rejected m-lines in place (RFC 9429 §5.2.1, §5.2.2)."""
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,17 @@ FIXTURE = Path(__file__).parents[1] / "fixtures/sdp/chromium_audio_video_offer.s
 
 
 def _chromium_offer_without_candidates() -> str:
+    """Chromium's audio/video offer with every codec renamed to one nobody implements, so
+    both m-lines have no codec in common and are rejected (RFC 9429 §5.3.1)."""
     lines = FIXTURE.read_text().replace("\r\n", "\n").split("\n")
     kept = [line for line in lines if line and not line.startswith("a=candidate:")]
-    return "\r\n".join(kept) + "\r\n"
+    sdp = "\r\n".join(kept) + "\r\n"
+    return re.sub(r"a=rtpmap:(\d+) [^/\s]+/", r"a=rtpmap:\1 x-unsupported/", sdp)
 
 
-async def test_data_section_after_rejected_media_gets_a_new_mid() -> None:
+async def test_data_section_after_rejected_media_gets_a_new_mid(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     pc = RTCPeerConnection(loopback_config())
     try:
         needed = asyncio.Event()
@@ -38,6 +44,10 @@ async def test_data_section_after_rejected_media_gets_a_new_mid() -> None:
             ("audio", 0, "0"),
             ("video", 0, "1"),
         ]
+        # The application is told which m-line was refused and why.
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert any("mid '0'" in w and "no codec in common" in w for w in warnings), warnings
+        assert any("mid '1'" in w and "no codec in common" in w for w in warnings), warnings
         # Rejected sections keep the transport attributes (aiortc refuses sections without).
         assert all(m.ice_ufrag and m.rtcp_mux for m in answer.media)
         assert not needed.is_set()

@@ -16,6 +16,7 @@ AV1 SVT-AV1 low-delay CBR.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from fractions import Fraction
@@ -167,10 +168,41 @@ class H264Encoder(VideoEncoder):
 
 
 class Av1Encoder(VideoEncoder):
+    """SVT-AV1. Running as root, SVT-AV1 switches the calling thread and every thread it
+    creates to real-time scheduling (SCHED_FIFO); its busy-waiting workers then starve the
+    event loop on a small machine (seen here: a test process livelocked for minutes). The
+    scheduling of threads it turned real-time is put back after the first encodes."""
+
     codec_name = "libsvtav1"
+    _CHECKED_ENCODES = 5  # SVT starts its threads when opened and on the first frames
 
     def options(self) -> dict[str, str]:
         return {"preset": "10", "svtav1-params": "pred-struct=1:lookahead=0:rc=2"}
+
+    def encode(self, frame: av.VideoFrame, force_keyframe: bool = False) -> list[EncodedFrame]:
+        if self._frame_index >= self._CHECKED_ENCODES:
+            return super().encode(frame, force_keyframe)
+        before = _realtime_threads()
+        try:
+            return super().encode(frame, force_keyframe)
+        finally:
+            _demote_realtime_threads(keep=before)
+
+
+def _realtime_threads() -> set[int]:
+    out = set()
+    for name in os.listdir("/proc/self/task"):
+        with contextlib.suppress(OSError):
+            if os.sched_getscheduler(int(name)) in (os.SCHED_FIFO, os.SCHED_RR):
+                out.add(int(name))
+    return out
+
+
+def _demote_realtime_threads(keep: set[int]) -> None:
+    """Threads that became real-time since ``keep`` was taken go back to SCHED_OTHER."""
+    for tid in _realtime_threads() - keep:
+        with contextlib.suppress(OSError):  # the thread may have exited
+            os.sched_setscheduler(tid, os.SCHED_OTHER, os.sched_param(0))
 
 
 class VideoDecoder:

@@ -121,3 +121,29 @@ def test_misspelt_encoder_option_is_refused() -> None:
 
     with pytest.raises(ValueError, match="cpu_usd"):
         Misspelt(width=64, height=64).encode(numbered_frame(0).reformat(64, 64))
+
+
+def test_av1_encoder_leaves_no_thread_realtime() -> None:
+    """Regression: as root, SVT-AV1 made the caller and its workers SCHED_FIFO, and its
+    busy-waiting workers then starved the event loop (a test process livelocked)."""
+    import os
+
+    from rtcpeer.media.codecs import Av1Encoder
+    from rtcpeer.testing.media import numbered_frame
+
+    def realtime() -> set[int]:
+        tids = {int(t) for t in os.listdir("/proc/self/task")}
+        rt = (os.SCHED_FIFO, os.SCHED_RR)
+        return {t for t in tids if _policy(t) in rt}
+
+    def _policy(tid: int) -> int:
+        try:
+            return os.sched_getscheduler(tid)
+        except OSError:
+            return os.SCHED_OTHER
+
+    before = realtime()
+    encoder = Av1Encoder(width=640, height=480)
+    for n in range(8):
+        encoder.encode(numbered_frame(n))
+    assert realtime() <= before
