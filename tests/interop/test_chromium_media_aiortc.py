@@ -100,7 +100,21 @@ async def test_h264_chromium_to_python() -> None:
         out = await browser.rtp_stats("outbound", "video")
         assert out["codec"].lower() == "video/h264", out
         assert "42e01f" in out["codecFmtp"], out
-        print(f"\nchromium->{py.name} H264 {figures} encoder {out.get('encoderImplementation')}")
+        print(f"\nchromium->{py.name} H264 {figures}")
+
+
+async def test_h264_python_to_chromium() -> None:
+    """aiortc offers H.264 only (42e01f) and sends the pattern; the page decodes it
+    (Chromium's H.264 decoder) and reads the frame numbers. Video only."""
+    setup = MediaSetup(
+        browser={"video": "recvonly"},
+        python={"video": "sendonly", "video_codecs": ["H264"]},
+    )
+    async with chromium_media_peer() as browser, closing(PEER()) as py:
+        await negotiate(browser, py, setup, browser_offers=False)
+        figures = await check_browser_received(browser, video_codec="H264")
+        assert "42e01f" in figures["inbound_video"]["codecFmtp"], figures
+        print(f"\n{py.name}->chromium H264 {figures}")
 
 
 def offered_video_codecs(sdp: str) -> list[str]:
