@@ -64,7 +64,7 @@ from typing import Any
 CHROMIUM_PATH = "/usr/bin/chromium"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PAGE_ORIGIN = "http://127.0.0.1"
-PAGE_URL = f"{PAGE_ORIGIN}/peer.html"
+PAGE_URL = f"{PAGE_ORIGIN}/peer.html"  # the data-channel page; media.html adds media.js
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -452,9 +452,13 @@ async def chromium_peer(
     extra_flags: list[str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     require_private_netns: bool = True,
+    page: str = "peer.html",
+    peer_class: type[BrowserPeer] | None = None,
 ) -> AsyncIterator[BrowserPeer]:
     """Launch headless Chromium, open the harness page, yield a ``BrowserPeer``.
 
+    ``page`` is a file in ``static/``; ``peer_class`` is the Python handle's class
+    (a ``BrowserPeer`` subclass for pages that extend ``window.rtc``, see ``browser_media.py``).
     Everything (page, browser, temp profile, Playwright driver) is torn down on exit.
     Raises ``BrowserStartError`` with the reason if Chromium or the page does not start.
     """
@@ -493,7 +497,9 @@ async def chromium_peer(
             except Exception as exc:
                 raise BrowserStartError(f"Chromium failed to start: {exc}") from exc
             try:
-                peer = await _open_page(context, timeout)
+                peer = await _open_page(
+                    context, timeout, f"{PAGE_ORIGIN}/{page}", peer_class or BrowserPeer
+                )
                 try:
                     yield peer
                 finally:
@@ -506,9 +512,11 @@ async def chromium_peer(
         shutil.rmtree(profile, ignore_errors=True)
 
 
-async def _open_page(context: Any, timeout: float) -> BrowserPeer:
+async def _open_page(
+    context: Any, timeout: float, url: str, peer_class: type[BrowserPeer]
+) -> BrowserPeer:
     page = context.pages[0] if context.pages else await context.new_page()
-    peer = BrowserPeer(page, timeout=timeout)
+    peer = peer_class(page, timeout=timeout)
     console: list[str] = []
     page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
     page.on("pageerror", lambda err: console.append(f"pageerror: {err}"))
@@ -525,7 +533,7 @@ async def _open_page(context: Any, timeout: float) -> BrowserPeer:
     await page.route(f"{PAGE_ORIGIN}/**", serve)
     await page.expose_function("__rtcpeerEvent", peer._on_event)
     try:
-        await page.goto(PAGE_URL, timeout=timeout * 1000)
+        await page.goto(url, timeout=timeout * 1000)
         await page.wait_for_function("window.rtc && window.rtc.ready", timeout=timeout * 1000)
         info = await page.evaluate("window.rtc.info()")
     except Exception as exc:
