@@ -26,6 +26,8 @@ import aiortc.mediastreams
 import av
 from aiortc.sdp import candidate_from_sdp
 
+import rtcpeer
+import rtcpeer.mediastreams
 from rtcpeer.testing.media_pattern import (
     audio_frames_to_mono,
     draw_frame_number,
@@ -279,3 +281,94 @@ class AiortcMediaPeer:
         for result in results:
             if isinstance(result, Exception):  # a sink failed: a bug in it or in aiortc
                 raise result
+
+
+RtcpeerVideoTrack, RtcpeerAudioTrack = make_pattern_tracks(rtcpeer.mediastreams)
+
+
+def _rtcpeer_capability_entries(kind: str) -> list[Any]:
+    """rtcpeer's capabilities with an aiortc-like ``parameters`` view for pick_codecs."""
+    caps = rtcpeer.RTCRtpSender.getCapabilities(kind)
+    assert caps is not None
+    out = []
+    for cap in caps.codecs:
+        params = dict(p.split("=", 1) for p in (cap.sdpFmtpLine or "").split(";") if "=" in p)
+        out.append(types.SimpleNamespace(mimeType=cap.mimeType, parameters=params, cap=cap))
+    return out
+
+
+class RtcpeerMediaPeer(AiortcMediaPeer):
+    """``PythonMediaPeer`` over rtcpeer (non-trickle here, like aiortc: candidates are in
+    the SDP once setLocalDescription returns)."""
+
+    name = "rtcpeer"
+
+    def __init__(self) -> None:
+        self.pc = rtcpeer.RTCPeerConnection()  # type: ignore[assignment]
+        self.video_numbers = []
+        self.unreadable_frames = 0
+        self.video_sizes = set()
+        self.audio_frames = collections.deque(maxlen=MAX_AUDIO_FRAMES)
+        self.remote_tracks = []
+        self.sent_video = None
+        self._sinks = []
+        self.pc.on("track", self._on_track)
+
+    async def _read_video(self, track: Any) -> None:
+        with contextlib.suppress(rtcpeer.MediaStreamError):
+            while True:
+                frame = await track.recv()
+                self.video_sizes.add((frame.width, frame.height))
+                n = read_frame_number(frame)
+                if n is None:
+                    self.unreadable_frames += 1
+                else:
+                    self.video_numbers.append(n)
+
+    async def _read_audio(self, track: Any) -> None:
+        with contextlib.suppress(rtcpeer.MediaStreamError):
+            while True:
+                self.audio_frames.append(await track.recv())
+
+    def add_media(
+        self,
+        *,
+        video: Direction | None = None,
+        audio: Direction | None = None,
+        video_codecs: list[str] | None = None,
+        audio_codecs: list[str] | None = None,
+    ) -> None:
+        for kind, direction, codecs in (
+            ("video", video, video_codecs),
+            ("audio", audio, audio_codecs),
+        ):
+            if direction is None:
+                continue
+            track = None
+            if direction in ("sendrecv", "sendonly"):
+                track = RtcpeerVideoTrack() if kind == "video" else RtcpeerAudioTrack()
+                if kind == "video":
+                    self.sent_video = track
+            free = [
+                t
+                for t in self.pc.getTransceivers()
+                if t.kind == kind and t.sender.track is None and not t.stopped
+            ]
+            if free:
+                transceiver = free[0]
+                transceiver.sender.replaceTrack(track)
+                transceiver.direction = direction
+            else:
+                transceiver = self.pc.addTransceiver(track or kind, direction=direction)
+            if codecs:
+                chosen = pick_codecs(_rtcpeer_capability_entries(kind), kind, codecs)
+                transceiver.setCodecPreferences([c.cap for c in chosen])
+
+    async def accept_offer(self, sdp: str) -> None:
+        await self.pc.setRemoteDescription(rtcpeer.RTCSessionDescription(sdp=sdp, type="offer"))
+
+    async def accept_answer(self, sdp: str) -> None:
+        await self.pc.setRemoteDescription(rtcpeer.RTCSessionDescription(sdp=sdp, type="answer"))
+
+    async def add_remote_candidate(self, candidate: dict[str, Any] | None) -> None:
+        await self.pc.addIceCandidate(candidate)

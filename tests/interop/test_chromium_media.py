@@ -6,9 +6,9 @@ the video carries frame numbers (``rtcpeer.testing.media_pattern``) that the rec
 back, increasing and mostly consecutive; the audio is an 880 Hz sine found again by FFT
 (Python side) or seen as audio energy (``totalAudioEnergy``, browser side).
 
-Swapping in rtcpeer as the Python peer is a change of ``PEER`` (a ``PythonMediaPeer``).
+Every scenario runs with aiortc and with rtcpeer as the Python peer (``peer_factory``).
 
-Run: ``tools/netns-run .venv/bin/pytest -q tests/interop/test_chromium_media_aiortc.py``
+Run: ``tools/netns-run .venv/bin/pytest -q tests/interop/test_chromium_media.py``
 """
 
 from __future__ import annotations
@@ -27,11 +27,18 @@ from media_session import (
     negotiate,
     wait_python_received,
 )
-from media_side import AiortcMediaPeer, PythonMediaPeer
+from media_side import AiortcMediaPeer, PythonMediaPeer, RtcpeerMediaPeer
 
 pytestmark = [pytest.mark.interop, pytest.mark.chromium]
 
-PEER: Callable[[], PythonMediaPeer] = AiortcMediaPeer
+
+@pytest.fixture(params=[AiortcMediaPeer, RtcpeerMediaPeer], ids=["aiortc", "rtcpeer"])
+def peer_factory(request: pytest.FixtureRequest) -> Callable[[], PythonMediaPeer]:
+    """Every scenario runs against aiortc (the harness's independent check) and rtcpeer."""
+    factory: Callable[[], PythonMediaPeer] = request.param
+    return factory
+
+
 FRAMES = 45  # distinct frame numbers each receiver must read (1.5 s at 30 fps)
 BOTH_WAYS = {"video": "sendrecv", "audio": "sendrecv"}
 VP8_OPUS = {"video_codecs": ["VP8"], "audio_codecs": ["opus"]}
@@ -74,10 +81,12 @@ async def check_python_received(browser: MediaBrowserPeer, py: PythonMediaPeer) 
 
 
 @pytest.mark.parametrize("browser_offers", [True, False], ids=["chromium-offers", "aiortc-offers"])
-async def test_vp8_opus_both_ways(browser_offers: bool) -> None:
+async def test_vp8_opus_both_ways(
+    browser_offers: bool, peer_factory: Callable[[], PythonMediaPeer]
+) -> None:
     """Pattern video + 880 Hz tone from each side to the other at once, VP8 + Opus."""
     setup = MediaSetup(browser=BOTH_WAYS | VP8_OPUS, python=BOTH_WAYS | VP8_OPUS)
-    async with chromium_media_peer() as browser, closing(PEER()) as py:
+    async with chromium_media_peer() as browser, closing(peer_factory()) as py:
         await negotiate(browser, py, setup, browser_offers=browser_offers)
         to_python = await check_python_received(browser, py)
         to_browser = await check_browser_received(browser, video_codec="VP8")
@@ -86,14 +95,14 @@ async def test_vp8_opus_both_ways(browser_offers: bool) -> None:
         print(f"\n{py.name}->chromium {to_browser}\nchromium->{py.name} {to_python}")
 
 
-async def test_h264_chromium_to_python() -> None:
+async def test_h264_chromium_to_python(peer_factory: Callable[[], PythonMediaPeer]) -> None:
     """Chromium encodes H.264 (OpenH264, 42e01f) chosen by setCodecPreferences; aiortc
     reads the frame numbers. Video only, the browser sends, aiortc receives."""
     setup = MediaSetup(
         browser={"video": "sendonly", "video_codecs": ["H264"]},
         python={"video": "recvonly"},
     )
-    async with chromium_media_peer() as browser, closing(PEER()) as py:
+    async with chromium_media_peer() as browser, closing(peer_factory()) as py:
         await negotiate(browser, py, setup, browser_offers=True)
         await wait_python_received(py, frames=FRAMES)
         figures = check_frame_sequence(py.video_numbers, min_distinct=FRAMES)
@@ -103,14 +112,14 @@ async def test_h264_chromium_to_python() -> None:
         print(f"\nchromium->{py.name} H264 {figures}")
 
 
-async def test_h264_python_to_chromium() -> None:
+async def test_h264_python_to_chromium(peer_factory: Callable[[], PythonMediaPeer]) -> None:
     """aiortc offers H.264 only (42e01f) and sends the pattern; the page decodes it
     (Chromium's H.264 decoder) and reads the frame numbers. Video only."""
     setup = MediaSetup(
         browser={"video": "recvonly"},
         python={"video": "sendonly", "video_codecs": ["H264"]},
     )
-    async with chromium_media_peer() as browser, closing(PEER()) as py:
+    async with chromium_media_peer() as browser, closing(peer_factory()) as py:
         await negotiate(browser, py, setup, browser_offers=False)
         figures = await check_browser_received(browser, video_codec="H264")
         assert "42e01f" in figures["inbound_video"]["codecFmtp"], figures
