@@ -22,3 +22,20 @@ _strict.set_strict(True)
 
 def pytest_report_header() -> str:
     return "rtcpeer strict mode: on (rtcpeer.testing.pytest_strict)"
+
+
+def pytest_runtest_teardown() -> None:
+    """Safety net: no test leaves a thread of the test process in real-time scheduling (SVT-AV1
+    does that when run as root, and its spinning workers then starve the rest of the suite)."""
+    from rtcpeer.media.codecs.video import demote_realtime_threads
+
+    demote_realtime_threads(keep=_REALTIME_AT_START)
+
+
+def _realtime_at_start() -> set[int]:
+    from rtcpeer.media.codecs.video import realtime_threads
+
+    return realtime_threads()
+
+
+_REALTIME_AT_START = _realtime_at_start()

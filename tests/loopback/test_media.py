@@ -102,3 +102,32 @@ async def test_video_codecs_one_way(codec: str) -> None:
         _check_video(await _collect(track, 20))
     finally:
         await peers.close()
+
+
+async def test_same_track_to_four_viewers_is_encoded_once() -> None:
+    """Encode-once fan-out: 4 connections send one track; one encoder runs, and every
+    viewer decodes the same numbered frames."""
+    from rtcpeer._mediaflow import HUB
+
+    source = NumberedVideoTrack()
+    pairs = [PeerPair() for _ in range(4)]
+    try:
+        queues = []
+        for pair in pairs:
+            queues.append(await _tracks(pair.pc2))
+            pair.pc1.addTrack(source)
+        for pair in pairs:
+            await pair.connect()
+        tracks = [await asyncio.wait_for(q.get(), 10) for q in queues]
+        results = await asyncio.gather(*(_collect(t, 20) for t in tracks))
+        for frames in results:
+            _check_video(frames)
+        encodings = [e for e in HUB.encodings() if e.track is source]
+        assert len(encodings) == 1
+        assert len(encodings[0].subscribers) == 4
+        # One encode per frame the track produced, not one per viewer.
+        assert encodings[0].encode_calls <= source.count
+        assert encodings[0].encode_calls >= 20
+    finally:
+        for pair in pairs:
+            await pair.close()

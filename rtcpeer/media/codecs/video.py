@@ -182,14 +182,14 @@ class Av1Encoder(VideoEncoder):
     def encode(self, frame: av.VideoFrame, force_keyframe: bool = False) -> list[EncodedFrame]:
         if self._frame_index >= self._CHECKED_ENCODES:
             return super().encode(frame, force_keyframe)
-        before = _realtime_threads()
+        before = realtime_threads()
         try:
             return super().encode(frame, force_keyframe)
         finally:
-            _demote_realtime_threads(keep=before)
+            demote_realtime_threads(keep=before)
 
 
-def _realtime_threads() -> set[int]:
+def realtime_threads() -> set[int]:
     out = set()
     for name in os.listdir("/proc/self/task"):
         with contextlib.suppress(OSError):
@@ -198,9 +198,9 @@ def _realtime_threads() -> set[int]:
     return out
 
 
-def _demote_realtime_threads(keep: set[int]) -> None:
+def demote_realtime_threads(keep: set[int]) -> None:
     """Threads that became real-time since ``keep`` was taken go back to SCHED_OTHER."""
-    for tid in _realtime_threads() - keep:
+    for tid in realtime_threads() - keep:
         with contextlib.suppress(OSError):  # the thread may have exited
             os.sched_setscheduler(tid, os.SCHED_OTHER, os.sched_param(0))
 

@@ -9,6 +9,8 @@ from fractions import Fraction
 import av
 import numpy as np
 
+from rtcpeer.media.codecs.video import demote_realtime_threads, realtime_threads
+
 os.environ.setdefault("SVT_LOG", "1")  # SVT-AV1: errors only
 
 ENCODER_OPTIONS: dict[str, dict[str, str]] = {
@@ -29,6 +31,16 @@ def encode_frames(
     codec: str, count: int = 5, keyframes: tuple[int, ...] = (0,), size: int = 64
 ) -> list[tuple[bytes, bool]]:
     """(bitstream, encoder keyframe flag) per frame; ``keyframes`` are forced key frames."""
+    before = realtime_threads()
+    try:
+        return _encode_frames(codec, count, keyframes, size)
+    finally:
+        demote_realtime_threads(keep=before)  # SVT-AV1 as root turns threads SCHED_FIFO
+
+
+def _encode_frames(
+    codec: str, count: int, keyframes: tuple[int, ...], size: int
+) -> list[tuple[bytes, bool]]:
     ctx = av.CodecContext.create(codec, "w")
     ctx.width = ctx.height = size
     ctx.pix_fmt = "yuv420p"
