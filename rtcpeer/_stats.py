@@ -96,13 +96,16 @@ def build_stats(pc: RTCPeerConnection) -> dict[str, RTCStats]:
         localCertificateId="CF-local",
         srtpCipher=None if dtls is None else dtls.srtp_profile,
         selectedCandidatePairId="CP-selected" if pair else None,
-        # Everything received and thrown away: non-DTLS/non-SRTP garbage, SRTP/SRTCP (no
-        # media is negotiated, so the driver counts and drops it) and malformed DTLS.
+        # Everything received and thrown away: datagrams from a remote address that passed no
+        # ICE check, non-DTLS/non-SRTP garbage, SRTP/SRTCP (no media is negotiated, so the
+        # driver counts and drops it) and malformed DTLS.
         rtcpeerDroppedDatagrams=(
             ice.get("dropped_datagrams", 0)
+            + ice.get("unvalidated_datagrams", 0)
             + (driver.stats["garbage_datagrams"] + driver.stats["rtp_datagrams"] if driver else 0)
             + (dtls.stats.get("dropped_datagrams", 0) if dtls is not None else 0)
         ),
+        rtcpeerUnvalidatedDatagrams=ice.get("unvalidated_datagrams", 0),
         rtcpeerGarbageDatagrams=driver.stats["garbage_datagrams"] if driver else 0,
         rtcpeerRtpDatagrams=driver.stats["rtp_datagrams"] if driver else 0,
         rtcpeerDtlsDroppedDatagrams=dtls.stats.get("dropped_datagrams", 0) if dtls else 0,
