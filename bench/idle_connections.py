@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import os
 import pstats
 import resource
@@ -48,6 +49,28 @@ def rss_kib() -> int:
 def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+class GcTimer:
+    """A ``gc.callbacks`` entry adding up the time of each generation's collections."""
+
+    def __init__(self) -> None:
+        self.count = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            generation = info["generation"]
+            self.count[generation] += 1
+            self.seconds[generation] += time.perf_counter() - self._start
+
+    def summary(self) -> str:
+        return ", ".join(
+            f"gen{g} {self.count[g]}x {1000 * self.seconds[g]:.0f} ms" for g in range(3)
+        )
 
 
 def raise_fd_limit() -> None:
@@ -142,6 +165,8 @@ async def measure(impl: str, connections: int, window: float, profile: bool = Fa
     not_connected = sum(1 for pc in peers if not connected(pc))
     after = rss_kib()
     profiler = cProfile.Profile() if profile else None
+    collector = GcTimer()
+    gc.callbacks.append(collector)
     cpu0, wall0 = cpu_seconds(), time.monotonic()
     if profiler is not None:
         profiler.enable()
@@ -149,15 +174,17 @@ async def measure(impl: str, connections: int, window: float, profile: bool = Fa
     if profiler is not None:
         profiler.disable()
     cpu, wall = cpu_seconds() - cpu0, time.monotonic() - wall0
+    gc.callbacks.remove(collector)
     if profiler is not None:
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(30)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("SORT", "tottime")).print_stats(45)
     still = sum(1 for pc in peers if connected(pc))
     print(
         f"{impl} N={len(peers)} connections: {100 * cpu / wall:.1f}% of a core idle "
         f"({cpu:.2f} s CPU in {wall:.1f} s), "
         f"RSS {(after - before) / len(peers):.0f} KB/conn, "
         f"{still}/{len(peers)} connected after the window "
-        f"({not_connected} not connected before it), setup {setup:.0f} s",
+        f"({not_connected} not connected before it), setup {setup:.0f} s; "
+        f"gc in the window: {collector.summary()}",
         flush=True,
     )
     for pc in peers:

@@ -53,6 +53,7 @@ import aioice
 from aioice import stun
 from aioice.ice import CandidatePair, StunProtocol
 
+from rtcpeer.ice._stun import encode_signed
 from rtcpeer.sctp.plpmtud import ProbeResult
 
 logger = logging.getLogger(__name__)
@@ -208,9 +209,8 @@ class ConsentCheck:
         self._addr = addr
         self._key = key
         self._on_answer: Callable[[], None] | None = on_answer
-        request.add_message_integrity(key)
         cast(dict[bytes, Any], protocol.transactions)[self._id] = self
-        protocol.send_stun(request, addr)
+        protocol.transport.sendto(encode_signed(request, key), addr)
 
     def response_received(self, message: stun.Message, addr: tuple[str, int]) -> None:
         if addr != self._addr or not message.check_message_integrity(self._key):
@@ -321,42 +321,80 @@ class AgentConnection(aioice.Connection):
     def request_received(
         self, message: stun.Message, addr: tuple[str, int], protocol: StunProtocol
     ) -> None:
-        """aioice's handling, except for an authenticated check from a peer that restarted
-        ICE and pairs its new candidates with ours of this (older) generation: USERNAME
-        ``<our ufrag>:<a remote ufrag that is not this generation's>``. aioice answers an
-        unsigned 401; Chromium drops unsigned error responses to a signed request, so it
-        keeps retrying that pair as if unanswered and never checks the new-generation pairs:
-        its ICE restart never completes. The request is authenticated (our ufrag, our
-        password), so a *signed* 400 is answered, and Chromium destroys the stale pair at
-        once (RFC 8445 §9: after a restart only the new credentials pair)."""
-        username = message.attributes.get("USERNAME")
+        """An incoming check (RFC 8445 §7.3). The common case, an authenticated Binding request
+        without a role conflict (every consent check of the peer), is answered here with one
+        encoding pass (:mod:`rtcpeer.ice._stun`), then goes to aioice's ``check_incoming``.
+        Everything else (errors to answer, role conflicts to repair) is aioice's handling,
+        except for an authenticated check from a peer that restarted ICE and pairs its new
+        candidates with ours of this (older) generation: USERNAME ``<our ufrag>:<a remote
+        ufrag that is not this generation's>``. aioice answers an unsigned 401; Chromium drops
+        unsigned error responses to a signed request, so it keeps retrying that pair as if
+        unanswered and never checks the new-generation pairs: its ICE restart never
+        completes. The request is authenticated (our ufrag, our password), so a *signed* 400
+        is answered, and Chromium destroys the stale pair at once (RFC 8445 §9: after a
+        restart only the new credentials pair)."""
+        if self._closing:
+            return
+        attributes = message.attributes
+        username = attributes.get("USERNAME")
         if (
-            not self._closing
-            and self.remote_username is not None
-            and message.message_class == stun.Class.REQUEST
-            and isinstance(username, str)
-            and "MESSAGE-INTEGRITY" in message.attributes
+            message.message_method != stun.Method.BINDING
+            or not isinstance(username, str)
+            or "MESSAGE-INTEGRITY" not in attributes
         ):
-            local_ufrag, colon, remote_ufrag = username.partition(":")
-            if (
-                colon == ":"
-                and local_ufrag == self.local_username
-                and remote_ufrag != self.remote_username
-                and message.check_message_integrity(self.local_password.encode("utf8"))
-            ):
-                error = stun.Message(
-                    message_method=message.message_method,
-                    message_class=stun.Class.ERROR,
-                    transaction_id=message.transaction_id,
-                )
-                error.attributes["ERROR-CODE"] = (400, "Stale ICE generation")
-                error.add_message_integrity(self.local_password.encode("utf8"))
-                protocol.send_stun(error, addr)
-                return
+            self._by_aioice(message, addr, protocol)  # aioice answers 400
+            return
+        local_ufrag, colon, remote_ufrag = username.partition(":")
+        key = self.local_password.encode("utf8")
+        if (
+            colon != ":"
+            or local_ufrag != self.local_username
+            or not message.check_message_integrity(key)
+        ):
+            self._by_aioice(message, addr, protocol)  # aioice answers 401
+            return
+        if self.remote_username is not None and remote_ufrag != self.remote_username:
+            self._answer(message, addr, protocol, key, (400, "Stale ICE generation"))
+            return
+        role = "ICE-CONTROLLING" if self.ice_controlling else "ICE-CONTROLLED"
+        if role in attributes:
+            self._by_aioice(message, addr, protocol)  # role conflict, §7.3.1.1
+            return
+        self.remote_checked.set()
+        self._answer(message, addr, protocol, key, None)
+        _validate(protocol, addr)
+        if not self._early_checks_done:
+            self._early_checks.append((message, addr, protocol))  # until connect(), §7.3
+        else:
+            self.check_incoming(message, addr, protocol)
+
+    def _by_aioice(
+        self, message: stun.Message, addr: tuple[str, int], protocol: StunProtocol
+    ) -> None:
         super().request_received(message, addr, protocol)
         if self._early_checks and self._early_checks[-1][0] is message:
             _validate(protocol, addr)  # authenticated, kept for connect() (RFC 8445 §7.3)
         self.remote_checked.set()
+
+    @staticmethod
+    def _answer(
+        request: stun.Message,
+        addr: tuple[str, int],
+        protocol: StunProtocol,
+        key: bytes,
+        error: tuple[int, str] | None,
+    ) -> None:
+        """A signed Binding success response (with XOR-MAPPED-ADDRESS) or error response."""
+        response = stun.Message(
+            message_method=request.message_method,
+            message_class=stun.Class.RESPONSE if error is None else stun.Class.ERROR,
+            transaction_id=request.transaction_id,
+        )
+        if error is None:
+            response.attributes["XOR-MAPPED-ADDRESS"] = addr
+        else:
+            response.attributes["ERROR-CODE"] = error
+        protocol.transport.sendto(encode_signed(response, key), addr)
 
     def _prune_components(self) -> None:
         """Never prune: there is one component (rtcp-mux), and a peer that signalled no

@@ -18,10 +18,18 @@ Rules
       pair flapping between two checks.
     * ``failed``: ``failed_after`` seconds of silence (§5.1: 30 s), consent expired; the agent
       stops sending. Anything heard before that recovers.
+
+Shared wake-ups
+    Deadlines are rounded up to a multiple of ``granularity`` (50 ms, or interval/16 for short
+    test intervals) on the loop's clock, so the checks of many connections in one process
+    that fall in the same slot run in one loop iteration: an empty wake-up of the event loop
+    costs tens of microseconds of CPU, as much as the check itself. The 0.8-1.2
+    randomization over 4-6 s is kept to within 1%.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Literal
 
@@ -46,6 +54,7 @@ class ConsentClock:
         self.answer_timeout = (
             min(0.5, interval / 2) if answer_timeout is None else answer_timeout
         )
+        self.granularity = min(0.05, interval / 16)
         self._rng = rng
         self.heard = 0.0  # newest proof of life known to this object
         self.asked: float | None = None  # first check sent after ``heard``, if any
@@ -68,7 +77,8 @@ class ConsentClock:
             self.heard = heard
 
     def deadline(self, last_rx: float) -> float:
-        """When :meth:`expire` must run next (``last_rx``: the newest datagram's time)."""
+        """When :meth:`expire` must run next (``last_rx``: the newest datagram's time),
+        rounded up to the wake-up grid (module docstring)."""
         self.refresh(last_rx)
         when = min(self.next_check, self.heard + self.failed_after)
         asked = self._outstanding()
@@ -76,7 +86,8 @@ class ConsentClock:
             when = min(
                 when, max(self.heard + self.disconnected_after, asked + self.answer_timeout)
             )
-        return when
+        grid = self.granularity
+        return math.ceil(when / grid) * grid if grid > 0 else when
 
     def expire(self, now: float, last_rx: float) -> tuple[bool, ConsentVerdict]:
         """A deadline passed: (send a consent check now?, the verdict at ``now``)."""
