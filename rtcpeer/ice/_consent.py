@@ -87,7 +87,10 @@ class ConsentClock:
                 when, max(self.heard + self.disconnected_after, asked + self.answer_timeout)
             )
         grid = self.granularity
-        return math.ceil(when / grid) * grid if grid > 0 else when
+        if grid <= 0:
+            return when
+        slot = math.ceil(when / grid) * grid
+        return slot if slot >= when else slot + grid  # never before ``when`` (float rounding)
 
     def expire(self, now: float, last_rx: float) -> tuple[bool, ConsentVerdict]:
         """A deadline passed: (send a consent check now?, the verdict at ``now``)."""
