@@ -104,11 +104,13 @@ def build_stats(pc: RTCPeerConnection) -> dict[str, RTCStats]:
         localCertificateId="CF-local",
         srtpCipher=None if dtls is None else dtls.srtp_profile,
         selectedCandidatePairId="CP-selected" if pair else None,
-        # Everything received and thrown away: garbage first bytes (RFC 7983), SRTP/SRTCP
+        # Everything received and thrown away: datagrams from a remote address that passed no
+        # ICE check, garbage first bytes (RFC 7983), SRTP/SRTCP
         # before keys, without an RTP session or refused by SRTP, DTLS before configure()
         # beyond the held few, and malformed DTLS.
         rtcpeerDroppedDatagrams=(
             ice.get("dropped_datagrams", 0)
+            + ice.get("unvalidated_datagrams", 0)
             + demux["garbage_datagrams"]
             + media_dropped
             + demux["early_dtls_dropped"]
@@ -119,6 +121,7 @@ def build_stats(pc: RTCPeerConnection) -> dict[str, RTCStats]:
         rtcpeerDtlsDroppedDatagrams=dtls_dropped,
         rtcpeerMediaDroppedDatagrams=media_dropped,
         rtcpeerDemux=dict(demux),
+        rtcpeerUnvalidatedDatagrams=ice.get("unvalidated_datagrams", 0),
     )
     if bundle.srtp is not None:
         transport["rtcpeerSrtp"] = dict(bundle.srtp.stats)

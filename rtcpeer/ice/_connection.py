@@ -14,10 +14,27 @@ Private aioice 0.13 members relied on (re-check on upgrade):
   ``_check_list_maybe_complete``, ``_check_list_maybe_fail``, ``_remote_candidates_expected``
   (overridden: no failure while local gathering runs), ``_remote_candidates_end``,
   ``_closing``, ``_nominated``;
-* ``Connection.query_consent`` (overridden: no-op), ``data_received`` (overridden);
+* ``Connection.query_consent`` (overridden: no-op), ``data_received`` (overridden),
+  ``check_state`` and ``check_incoming`` (extended: they validate remote addresses),
+  ``_early_checks``;
 * ``CandidatePair`` (``protocol``, ``remote_candidate``, ``remote_addr``, ``local_candidate``),
   ``StunProtocol`` (``local_candidate``, ``transport``, ``request``, ``receiver``,
-  ``datagram_received``: extended by :class:`FastStunProtocol`).
+  ``transactions``, ``datagram_received``: replaced by :class:`FastStunProtocol`).
+
+What aioice does while a connection is idle (checked in 0.13): nothing. ``connect()`` paces
+checks with a 20 ms ``asyncio.sleep`` loop, which ends once the check list completes or fails;
+its consent task (a sleep loop, one per connection) is disabled here; a STUN transaction arms
+one ``call_later`` per (re)transmission and is gone when answered. So an idle connected
+agent's only periodic work is its own consent check (see :mod:`rtcpeer.ice._consent`).
+
+Validated remote addresses (RFC 8445 §7.2.5.3, §7.3.1.4; RFC 7675 §5.1)
+    Non-STUN datagrams (DTLS, SRTP/SRTCP, and whatever else) are delivered upward only from a
+    remote address that passed a connectivity check on the local socket they arrived on:
+    a check of ours that succeeded on that pair, or an authenticated check from the peer
+    (either direction; peer-reflexive remotes included). On a TURN relay the address is the
+    peer's, as the relay reports it. Anything else is dropped and counted
+    (``AgentConnection.unvalidated_datagrams``): an off-path attacker who does not know the
+    ICE password cannot inject a DTLS alert into the handshake. One set lookup per datagram.
 """
 
 from __future__ import annotations
@@ -30,12 +47,13 @@ import os
 import socket
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import aioice
 from aioice import stun
 from aioice.ice import CandidatePair, StunProtocol
 
+from rtcpeer.ice._stun import encode_signed
 from rtcpeer.sctp.plpmtud import ProbeResult
 
 logger = logging.getLogger(__name__)
@@ -53,6 +71,8 @@ _MTU_DISCOVER = {
 _PMTUDISC_DONT = 0
 _PMTUDISC_PROBE = 3
 
+_ANSWERS = (stun.Class.RESPONSE, stun.Class.ERROR)
+
 
 class FastStunProtocol(StunProtocol):
     """aioice's StunProtocol with a cheaper receive path (the data path runs through here).
@@ -65,10 +85,13 @@ class FastStunProtocol(StunProtocol):
       loop iteration and the driver's coalesced flush answers it with one SACK.
     """
 
-    def __init__(self, receiver: aioice.Connection, *, drain: bool = False) -> None:
+    def __init__(self, receiver: AgentConnection, *, drain: bool = False) -> None:
         super().__init__(receiver)
+        self._conn = receiver
         self._drain = drain
         self._rx: socket.socket | None = None
+        # Remote addresses that passed a connectivity check on this socket (module docstring).
+        self.validated: set[tuple[str, int]] = set()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -87,10 +110,11 @@ class FastStunProtocol(StunProtocol):
         super().connection_lost(exc)
 
     def datagram_received(self, data: bytes | str, addr: tuple[Any, ...]) -> None:
+        assert isinstance(data, bytes)
         self._one(data, addr)
         rx = self._rx
-        if rx is None:
-            return
+        if rx is None or not data or data[0] <= 3:
+            return  # a STUN message comes alone (checks, consent): no read to try for more
         transport = self.transport
         for _ in range(RECV_BATCH - 1):
             if transport.is_closing():
@@ -136,11 +160,69 @@ class FastStunProtocol(StunProtocol):
                 rx.setsockopt(level, name, old)
         return "sent"
 
-    def _one(self, data: bytes | str, addr: tuple[Any, ...]) -> None:
-        if data and isinstance(data, bytes) and data[0] > 3:
-            self.receiver.data_received(data, self.local_candidate.component)
-        else:
-            super().datagram_received(data, addr)
+    def _one(self, data: bytes, addr: tuple[Any, ...]) -> None:
+        if data and data[0] > 3:  # RFC 7983 §7: 0..3 is STUN, the rest goes upward
+            self._deliver(data, addr)
+            return
+        try:
+            message = stun.parse_message(data)
+        except ValueError:
+            self._deliver(data, addr)
+            return
+        remote = (addr[0], addr[1])  # an IPv6 four-tuple as a two-tuple
+        if message.message_class in _ANSWERS:
+            transaction = self.transactions.get(message.transaction_id)
+            if transaction is not None:
+                transaction.response_received(message, remote)
+        elif message.message_class == stun.Class.REQUEST:
+            self.receiver.request_received(message, remote, self)
+
+    def _deliver(self, data: bytes, addr: tuple[Any, ...]) -> None:
+        validated = self.validated
+        if addr in validated or (len(addr) > 2 and (addr[0], addr[1]) in validated):
+            self._conn.data_received(data, 1)
+        elif data:  # an empty datagram is nothing (not counted, as the driver does)
+            self._conn.unvalidated_datagrams += 1
+
+
+class ConsentCheck:
+    """One consent Binding request (RFC 7675 §5.1) without a task or timer of its own.
+
+    It sits in the socket's STUN transaction table until a response arrives or
+    :meth:`forget` is called (the agent does when it sends the next check); the agent's one
+    consent timer decides when silence means ``disconnected``. Never retransmitted (§5.1:
+    consent checks are not; the next one comes an interval later). A response counts when it
+    comes from the address asked and is signed with the peer's password (RFC 8445 §7.2.5.2.1,
+    RFC 8489 §9.1.4).
+    """
+
+    def __init__(
+        self,
+        protocol: StunProtocol,
+        request: stun.Message,
+        addr: tuple[str, int],
+        key: bytes,
+        on_answer: Callable[[], None],
+    ) -> None:
+        self._protocol = protocol
+        self._id = request.transaction_id
+        self._addr = addr
+        self._key = key
+        self._on_answer: Callable[[], None] | None = on_answer
+        cast(dict[bytes, Any], protocol.transactions)[self._id] = self
+        protocol.transport.sendto(encode_signed(request, key), addr)
+
+    def response_received(self, message: stun.Message, addr: tuple[str, int]) -> None:
+        if addr != self._addr or not message.check_message_integrity(self._key):
+            return  # not an answer to this check: keep waiting
+        on_answer = self._on_answer
+        self.forget()
+        if message.message_class == stun.Class.RESPONSE and on_answer is not None:
+            on_answer()
+
+    def forget(self) -> None:
+        self._on_answer = None
+        self._protocol.transactions.pop(self._id, None)
 
 
 class AgentConnection(aioice.Connection):
@@ -152,6 +234,7 @@ class AgentConnection(aioice.Connection):
         ice_controlling: bool,
         transport_policy: aioice.TransportPolicy,
         on_data: Callable[[bytes], None],
+        clock: Callable[[], float],
         failure_grace: float = 10.0,
         on_completed: Callable[[], None] | None = None,
     ) -> None:
@@ -167,6 +250,12 @@ class AgentConnection(aioice.Connection):
         self.on_data: Callable[[bytes], None] = on_data
         self.rx_packets = 0
         self.rx_bytes = 0
+        self.unvalidated_datagrams = 0
+        self.clock = clock  # the event loop's clock (the agent's)
+        self.last_rx = 0.0  # clock() when the newest datagram arrived (consent freshness)
+        # Called once, by the next datagram, then cleared (the agent sets it while
+        # ``disconnected`` so that traffic recovers at once, without a per-packet timer).
+        self.on_next_rx: Callable[[], None] | None = None
         self.failure_grace = failure_grace
         self.on_completed = on_completed
         self._grace: asyncio.TimerHandle | None = None
@@ -176,9 +265,29 @@ class AgentConnection(aioice.Connection):
     # -- hot path -----------------------------------------------------------------------------
 
     def data_received(self, data: bytes, component: int) -> None:
+        """A datagram from a validated remote address (see :class:`FastStunProtocol`)."""
         self.rx_packets += 1
         self.rx_bytes += len(data)
+        self.last_rx = self.clock()
+        if self.on_next_rx is not None:
+            wake, self.on_next_rx = self.on_next_rx, None
+            wake()
         self.on_data(data)
+
+    # -- validated remote addresses (module docstring) ----------------------------------------
+
+    def check_state(self, pair: CandidatePair, state: CandidatePair.State) -> None:
+        """aioice's, plus: a pair whose check succeeded validates its remote address."""
+        super().check_state(pair, state)
+        if state == CandidatePair.State.SUCCEEDED:
+            _validate(pair.protocol, pair.remote_addr)
+
+    def check_incoming(
+        self, message: stun.Message, addr: tuple[str, int], protocol: StunProtocol
+    ) -> None:
+        """aioice's, plus: an authenticated check from the peer validates its address."""
+        _validate(protocol, addr)
+        super().check_incoming(message, addr, protocol)
 
     # -- behaviour changes --------------------------------------------------------------------
 
@@ -212,40 +321,80 @@ class AgentConnection(aioice.Connection):
     def request_received(
         self, message: stun.Message, addr: tuple[str, int], protocol: StunProtocol
     ) -> None:
-        """aioice's handling, except for an authenticated check from a peer that restarted
-        ICE and pairs its new candidates with ours of this (older) generation: USERNAME
-        ``<our ufrag>:<a remote ufrag that is not this generation's>``. aioice answers an
-        unsigned 401; Chromium drops unsigned error responses to a signed request, so it
-        keeps retrying that pair as if unanswered and never checks the new-generation pairs:
-        its ICE restart never completes. The request is authenticated (our ufrag, our
-        password), so a *signed* 400 is answered, and Chromium destroys the stale pair at
-        once (RFC 8445 §9: after a restart only the new credentials pair)."""
-        username = message.attributes.get("USERNAME")
+        """An incoming check (RFC 8445 §7.3). The common case, an authenticated Binding request
+        without a role conflict (every consent check of the peer), is answered here with one
+        encoding pass (:mod:`rtcpeer.ice._stun`), then goes to aioice's ``check_incoming``.
+        Everything else (errors to answer, role conflicts to repair) is aioice's handling,
+        except for an authenticated check from a peer that restarted ICE and pairs its new
+        candidates with ours of this (older) generation: USERNAME ``<our ufrag>:<a remote
+        ufrag that is not this generation's>``. aioice answers an unsigned 401; Chromium drops
+        unsigned error responses to a signed request, so it keeps retrying that pair as if
+        unanswered and never checks the new-generation pairs: its ICE restart never
+        completes. The request is authenticated (our ufrag, our password), so a *signed* 400
+        is answered, and Chromium destroys the stale pair at once (RFC 8445 §9: after a
+        restart only the new credentials pair)."""
+        if self._closing:
+            return
+        attributes = message.attributes
+        username = attributes.get("USERNAME")
         if (
-            not self._closing
-            and self.remote_username is not None
-            and message.message_class == stun.Class.REQUEST
-            and isinstance(username, str)
-            and "MESSAGE-INTEGRITY" in message.attributes
+            message.message_method != stun.Method.BINDING
+            or not isinstance(username, str)
+            or "MESSAGE-INTEGRITY" not in attributes
         ):
-            local_ufrag, colon, remote_ufrag = username.partition(":")
-            if (
-                colon == ":"
-                and local_ufrag == self.local_username
-                and remote_ufrag != self.remote_username
-                and message.check_message_integrity(self.local_password.encode("utf8"))
-            ):
-                error = stun.Message(
-                    message_method=message.message_method,
-                    message_class=stun.Class.ERROR,
-                    transaction_id=message.transaction_id,
-                )
-                error.attributes["ERROR-CODE"] = (400, "Stale ICE generation")
-                error.add_message_integrity(self.local_password.encode("utf8"))
-                protocol.send_stun(error, addr)
-                return
-        super().request_received(message, addr, protocol)
+            self._by_aioice(message, addr, protocol)  # aioice answers 400
+            return
+        local_ufrag, colon, remote_ufrag = username.partition(":")
+        key = self.local_password.encode("utf8")
+        if (
+            colon != ":"
+            or local_ufrag != self.local_username
+            or not message.check_message_integrity(key)
+        ):
+            self._by_aioice(message, addr, protocol)  # aioice answers 401
+            return
+        if self.remote_username is not None and remote_ufrag != self.remote_username:
+            self._answer(message, addr, protocol, key, (400, "Stale ICE generation"))
+            return
+        role = "ICE-CONTROLLING" if self.ice_controlling else "ICE-CONTROLLED"
+        if role in attributes:
+            self._by_aioice(message, addr, protocol)  # role conflict, §7.3.1.1
+            return
         self.remote_checked.set()
+        self._answer(message, addr, protocol, key, None)
+        _validate(protocol, addr)
+        if not self._early_checks_done:
+            self._early_checks.append((message, addr, protocol))  # until connect(), §7.3
+        else:
+            self.check_incoming(message, addr, protocol)
+
+    def _by_aioice(
+        self, message: stun.Message, addr: tuple[str, int], protocol: StunProtocol
+    ) -> None:
+        super().request_received(message, addr, protocol)
+        if self._early_checks and self._early_checks[-1][0] is message:
+            _validate(protocol, addr)  # authenticated, kept for connect() (RFC 8445 §7.3)
+        self.remote_checked.set()
+
+    @staticmethod
+    def _answer(
+        request: stun.Message,
+        addr: tuple[str, int],
+        protocol: StunProtocol,
+        key: bytes,
+        error: tuple[int, str] | None,
+    ) -> None:
+        """A signed Binding success response (with XOR-MAPPED-ADDRESS) or error response."""
+        response = stun.Message(
+            message_method=request.message_method,
+            message_class=stun.Class.RESPONSE if error is None else stun.Class.ERROR,
+            transaction_id=request.transaction_id,
+        )
+        if error is None:
+            response.attributes["XOR-MAPPED-ADDRESS"] = addr
+        else:
+            response.attributes["ERROR-CODE"] = error
+        protocol.transport.sendto(encode_signed(response, key), addr)
 
     def _prune_components(self) -> None:
         """Never prune: there is one component (rtcp-mux), and a peer that signalled no
@@ -329,3 +478,8 @@ class AgentConnection(aioice.Connection):
     @property
     def closing(self) -> bool:
         return bool(self._closing)
+
+
+def _validate(protocol: StunProtocol, addr: tuple[str, int]) -> None:
+    if isinstance(protocol, FastStunProtocol):
+        protocol.validated.add((addr[0], addr[1]))

@@ -45,7 +45,16 @@ Sending before a pair is selected
     goes on the selected pair only.
 
 Consent freshness (RFC 7675) is done here, not by aioice (its task is disabled): a Binding
-request on the selected pair every ``consent_interval`` seconds, randomized by 0.8-1.2.
+request on the selected pair every ``consent_interval`` seconds, randomized by 0.8-1.2, and
+the silence deadlines above, all as one ``loop.call_at`` timer (:mod:`rtcpeer.ice._consent`).
+
+One clock
+    Every time the agent reads or arms is the event loop's (``loop.time()``, ``call_at``,
+    ``call_later``), so ICE runs unchanged on an event loop with a virtual clock.
+
+Off-path datagrams
+    DTLS/SRTP/SCTP datagrams from a remote address that did not pass a connectivity check are
+    dropped and counted (``unvalidated_datagrams``); see :mod:`rtcpeer.ice._connection`.
 """
 
 from __future__ import annotations
@@ -55,16 +64,15 @@ import contextlib
 import logging
 import random
 import ssl
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import aioice
-from aioice import stun
 from aioice.ice import CandidatePair, get_host_addresses
 
 from rtcpeer.errors import InvalidStateError
-from rtcpeer.ice._connection import AgentConnection, FastStunProtocol
+from rtcpeer.ice._connection import AgentConnection, ConsentCheck, FastStunProtocol
+from rtcpeer.ice._consent import ConsentClock, ConsentVerdict
 from rtcpeer.ice._gather import Gatherer, IceCandidateError
 from rtcpeer.ice.candidate import IceCandidateInfo, from_aioice, to_aioice
 from rtcpeer.ice.servers import IceServer, parse_servers
@@ -144,9 +152,6 @@ class IceAgent:
         self._use_ipv6 = use_ipv6
         self._host_addresses = list(host_addresses) if host_addresses is not None else None
         self._server_timeout = server_timeout
-        self._consent_interval = consent_interval
-        self._disconnected_timeout = disconnected_timeout
-        self._consent_timeout = consent_timeout
         self._retire_delay = retire_delay
         self._failure_grace = failure_grace
         self._restart_check_delay = restart_check_delay
@@ -167,10 +172,15 @@ class IceAgent:
         self._selected: CandidatePair | None = None
         self._held: list[bytes] = []  # sent before any pair was selected (module docstring)
         self._held_bytes = 0
-        self._consent_task: asyncio.Task[None] | None = None
-        self._last_heard = 0.0
-        self._last_rx = 0
-        self._rng = random.Random()
+        self._consent = ConsentClock(
+            interval=consent_interval,
+            disconnected_after=disconnected_timeout,
+            failed_after=consent_timeout,
+            rng=random.Random(),
+        )
+        self._consent_timer: asyncio.TimerHandle | None = None
+        self._consent_check: ConsentCheck | None = None
+        self.consent_wakeups = 0  # consent timer callbacks so far (tests count them)
 
         self._tx_packets = 0
         self._tx_bytes = 0
@@ -178,6 +188,7 @@ class IceAgent:
         # restarts path MTU discovery (RFC 8899 §4.3).
         self.on_path_change: Callable[[], None] | None = None
         self._rx_retired = (0, 0)
+        self._unvalidated_retired = 0
         self._dropped = 0
         self._dropped_candidates = 0
         self._consent_sent = 0
@@ -223,6 +234,8 @@ class IceAgent:
             "packets_received": rx_packets,
             "bytes_received": rx_bytes,
             "dropped_datagrams": self._dropped,
+            "unvalidated_datagrams": self._unvalidated_retired
+            + sum(g.conn.unvalidated_datagrams for g in gens + self._retired),
             "dropped_remote_candidates": self._dropped_candidates,
             "consent_requests_sent": self._consent_sent,
             "consent_responses_received": self._consent_ok,
@@ -389,8 +402,7 @@ class IceAgent:
         self._target = None
         self._selected = None
         self._drop_held()
-        if self._consent_task is not None:
-            self._consent_task.cancel()
+        self._stop_consent()
         gens = [g for g in (self._current, self._pending) if g is not None]
         gens += self._retired
         for gen in gens:
@@ -403,8 +415,6 @@ class IceAgent:
         pending = [t for t in self._tasks if not t.done()]
         for gen in gens:
             pending += [t for t in (gen.gather_task, gen.connect_task) if t is not None]
-        if self._consent_task is not None:
-            pending.append(self._consent_task)
         await asyncio.gather(*pending, return_exceptions=True)
 
     # -- generations --------------------------------------------------------------------------
@@ -424,6 +434,7 @@ class IceAgent:
             ice_controlling=controlling,
             transport_policy=policy,
             on_data=self._on_datagram,
+            clock=self._now,
             failure_grace=self._failure_grace,
         )
         gen = _Generation(self._generation_count, conn)
@@ -460,20 +471,26 @@ class IceAgent:
     def _retire(self, gen: _Generation, delay: float) -> None:
         self._retired.append(gen)
 
-        async def close_later() -> None:
-            if delay > 0:
-                await asyncio.sleep(delay)
+        async def close_now() -> None:
             for task in (gen.gather_task, gen.connect_task):
                 if task is not None:
                     task.cancel()
             await gen.conn.close()
             rx = self._rx_retired
             self._rx_retired = (rx[0] + gen.conn.rx_packets, rx[1] + gen.conn.rx_bytes)
-            gen.conn.rx_packets = gen.conn.rx_bytes = 0
+            self._unvalidated_retired += gen.conn.unvalidated_datagrams
+            gen.conn.rx_packets = gen.conn.rx_bytes = gen.conn.unvalidated_datagrams = 0
             with contextlib.suppress(ValueError):
                 self._retired.remove(gen)
 
-        self._spawn(close_later())
+        def close_later() -> None:
+            if self.state != "closed":  # close() closes every retired generation itself
+                self._spawn(close_now())
+
+        if delay > 0:
+            asyncio.get_running_loop().call_later(delay, close_later)
+        else:
+            self._spawn(close_now())
 
     # -- gathering ----------------------------------------------------------------------------
 
@@ -583,13 +600,11 @@ class IceAgent:
             self.send(data)
         if pair is not previous and self.on_path_change is not None:
             self.on_path_change()
-        self._last_heard = time.monotonic()
-        self._last_rx = self._current.conn.rx_packets
         if self.state in ("new", "checking", "disconnected", "failed"):
             self._set_state("connected")
         self._maybe_completed()
-        if self._consent_task is None or self._consent_task.done():
-            self._consent_task = asyncio.get_running_loop().create_task(self._consent_loop())
+        self._consent.restart(self._now())
+        self._arm_consent()
 
     def _maybe_completed(self) -> None:
         gen = self._current
@@ -607,58 +622,96 @@ class IceAgent:
         self._drop_held()
         self._set_state("failed")
 
-    # -- consent freshness (RFC 7675) ---------------------------------------------------------
+    # -- consent freshness (RFC 7675): one loop.call_at timer, see _consent.py --------------
 
-    async def _consent_loop(self) -> None:
-        tick = max(0.01, min(self._consent_interval, self._disconnected_timeout) / 5)
-        next_check = time.monotonic() + self._next_interval()
-        while self._selected is not None and self.state != "closed":
-            await asyncio.sleep(tick)
-            now = time.monotonic()
-            rx = self._current.conn.rx_packets
-            if rx != self._last_rx:
-                self._last_rx = rx
-                self._last_heard = now
-            if now >= next_check:
-                next_check = now + self._next_interval()
-                self._send_consent()
-            self._evaluate_consent(now)
+    def _now(self) -> float:
+        return asyncio.get_running_loop().time()
 
-    def _next_interval(self) -> float:
-        return self._consent_interval * (0.8 + 0.4 * self._rng.random())
+    def _arm_consent(self) -> None:
+        """(Re)arm the one consent timer at the consent clock's next deadline."""
+        if self._selected is None or self.state == "closed":
+            self._stop_consent()
+            return
+        when = self._consent.deadline(self._current.conn.last_rx)
+        timer = self._consent_timer
+        if timer is not None:
+            if timer.when() == when:
+                return
+            timer.cancel()
+        self._consent_timer = asyncio.get_running_loop().call_at(when, self._consent_due)
 
-    def _evaluate_consent(self, now: float) -> None:
-        silence = now - self._last_heard
-        if silence >= self._consent_timeout:
-            logger.info("ICE consent expired after %.1f s of silence", silence)
+    def _stop_consent(self) -> None:
+        if self._consent_timer is not None:
+            self._consent_timer.cancel()
+            self._consent_timer = None
+        if self._consent_check is not None:
+            self._consent_check.forget()
+            self._consent_check = None
+        self._current.conn.on_next_rx = None
+
+    def _consent_due(self) -> None:
+        timer = self._consent_timer
+        self._consent_timer = None
+        self.consent_wakeups += 1
+        if self._selected is None or self.state == "closed":
+            return
+        # asyncio may run a timer up to its clock resolution early: it fired at its deadline.
+        now = self._now() if timer is None else max(self._now(), timer.when())
+        check, verdict = self._consent.expire(now, self._current.conn.last_rx)
+        if check:
+            self._send_consent()
+        self._apply_consent(verdict)
+        self._arm_consent()
+
+    def _apply_consent(self, verdict: ConsentVerdict) -> None:
+        """W3C RTCIceTransportState from the consent verdict (module docstring)."""
+        if verdict == "failed":
+            logger.info("ICE consent expired after %.1f s of silence", self._consent.failed_after)
             self._fail()
-        elif silence >= self._disconnected_timeout:
+        elif verdict == "disconnected":
             if self.state in ("connected", "completed"):
                 self._set_state("disconnected")
+            # The first datagram heard recovers at once (no per-packet timer).
+            self._current.conn.on_next_rx = self._heard
         elif self.state == "disconnected":
+            self._current.conn.on_next_rx = None
             gen = self._current
             done = gen.nominated and gen.gathering_done and gen.conn.remote_end
             self._set_state("completed" if done else "connected")
 
+    def _heard(self) -> None:
+        """Proof of life (a consent response, or a datagram while not fresh): recover at once
+        and move the deadline (once per check, never per packet)."""
+        if self._selected is None or self.state == "closed":
+            return
+        now = self._now()
+        self._consent.refresh(now)
+        self._consent.verdict = self._consent.judge(now)
+        self._apply_consent(self._consent.verdict)
+        self._arm_consent()
+
     def _send_consent(self) -> None:
         pair = self._selected
         conn = self._current.conn
-        if pair is None or conn.remote_password is None:
+        if pair is None or conn.remote_password is None or pair.protocol.transport.is_closing():
             return
-        request = conn.build_request(pair, nominate=False)
-        key = conn.remote_password.encode("utf8")
+        if self._consent_check is not None:
+            self._consent_check.forget()  # unanswered for an interval: a late answer is lost
         self._consent_sent += 1
+        self._consent_check = ConsentCheck(
+            pair.protocol,
+            conn.build_request(pair, nominate=False),
+            pair.remote_addr,
+            conn.remote_password.encode("utf8"),
+            self._consent_answered,
+        )
 
-        async def check() -> None:
-            try:
-                await pair.protocol.request(request, pair.remote_addr, key, retransmissions=0)
-            except (stun.TransactionError, ConnectionError, OSError):
-                return
-            if pair is self._selected:
-                self._consent_ok += 1
-                self._last_heard = time.monotonic()
-
-        self._spawn(check())
+    def _consent_answered(self) -> None:
+        self._consent_check = None
+        if self._selected is None or self.state == "closed":
+            return
+        self._consent_ok += 1
+        self._heard()
 
     # -- helpers ------------------------------------------------------------------------------
 
