@@ -74,7 +74,7 @@ PASSTHROUGH_CODECS: dict[str, RTCRtpCodecCapability] = {
 }
 
 _Stream = AudioStream | VideoStream
-_Item = av.AudioFrame | av.VideoFrame | av.Packet[Any]
+_Item = "av.AudioFrame | av.VideoFrame | av.Packet[Any]"
 
 
 class PlayerStreamTrack(MediaStreamTrack):
@@ -137,10 +137,11 @@ class _Timeline:
             self.last = out
         return out
 
-    def restart(self, default_step: int) -> None:
-        """At a loop restart: the next pass follows the last item by one step."""
+    def restart(self, nominal_step: int | None) -> None:
+        """At a loop restart: the next pass follows the last item by one frame step (the
+        stream's nominal one when it has a frame rate, else the last one seen)."""
         if self.last is not None:
-            self.offset = self.last + (self.step or default_step)
+            self.offset = self.last + (nominal_step or self.step or 1)
         self.first = None
 
 
@@ -228,8 +229,8 @@ class _Worker(threading.Thread):
         except av.FFmpegError as exc:
             logger.warning("MediaPlayer(%s): cannot loop: %s", self.player._name, exc)
             return False
-        self.video_line.restart(VIDEO_CLOCK_RATE // 30)
-        self.audio_line.restart(AUDIO_SAMPLES)
+        self.video_line.restart(self.player._video_step)
+        self.audio_line.restart(None if self.player._decode else self.player._audio_step)
         return True
 
     def _finish(self) -> None:
@@ -329,6 +330,8 @@ class MediaPlayer:
         self._open_tracks: set[PlayerStreamTrack] = set()
         self._worker: _Worker | None = None
         self._anchor: float | None = None
+        self._video_step: int | None = None  # nominal frame step in the output clock (loop)
+        self._audio_step: int | None = None
         for stream in self._container.streams:
             self._add_stream(stream)
         formats = set(self._container.format.name.split(","))
@@ -351,10 +354,22 @@ class MediaPlayer:
                     self._name, kind, stream.codec_context.name,
                 )  # fmt: skip
                 return
+        self._nominal_step(stream, codec)
         track = PlayerStreamTrack(self, kind, codec)
         setattr(self, f"_{kind}", track)
         self._open_tracks.add(track)
         self._streams.append(stream)
+
+    def _nominal_step(self, stream: Any, codec: RTCRtpCodecCapability | None) -> None:
+        if stream.type == "video":
+            rate = stream.average_rate or stream.guessed_rate
+            if rate:
+                self._video_step = round(VIDEO_CLOCK_RATE / rate)
+        elif codec is not None:
+            frame_size = stream.codec_context.frame_size or 0
+            rate = stream.codec_context.sample_rate or 0
+            if frame_size and rate:
+                self._audio_step = round(frame_size * codec.clockRate / rate)
 
     @property
     def audio(self) -> MediaStreamTrack | None:
