@@ -176,7 +176,8 @@ async def measure(impl: str, connections: int, window: float, profile: bool = Fa
     cpu, wall = cpu_seconds() - cpu0, time.monotonic() - wall0
     gc.callbacks.remove(collector)
     if profiler is not None:
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("SORT", "tottime")).print_stats(45)
+        stats = pstats.Stats(profiler, stream=sys.stderr)
+        stats.sort_stats(os.environ.get("SORT", "tottime")).print_stats(45)
     still = sum(1 for pc in peers if connected(pc))
     print(
         f"{impl} N={len(peers)} connections: {100 * cpu / wall:.1f}% of a core idle "

@@ -33,7 +33,7 @@ import fractions
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeAlias
 
 import av
 import av.container
@@ -74,7 +74,7 @@ PASSTHROUGH_CODECS: dict[str, RTCRtpCodecCapability] = {
 }
 
 _Stream = AudioStream | VideoStream
-_Item = "av.AudioFrame | av.VideoFrame | av.Packet[Any]"
+_Item: TypeAlias = "av.AudioFrame | av.VideoFrame | av.Packet[Any]"
 
 
 class PlayerStreamTrack(MediaStreamTrack):
