@@ -254,7 +254,7 @@ async def test_illegal_api_calls(peers: PeerPair) -> None:
 async def test_demux_counters_in_get_stats(peers: PeerPair) -> None:
     """SRTP/SRTCP on a data-only connection and garbage first bytes, counted by the bundle's
     RFC 7983 demux and reported in getStats (rtcpeerDemux and the summary counters)."""
-    pc1 = peers.pc1
+    pc1, pc2 = peers.pc1, peers.pc2
     channel = pc1.createDataChannel("demux")
     await peers.connect()
     await wait_open(channel)
@@ -264,27 +264,23 @@ async def test_demux_counters_in_get_stats(peers: PeerPair) -> None:
         return dict(next(s for s in stats.values() if s["type"] == "transport"))
 
     before = await transport_stats()
-    target = await _selected_local(pc1)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.setblocking(False)
-    loop = asyncio.get_running_loop()
     rtp = bytes([0x80, 96]) + bytes(30)  # RTP, payload type 96
     rtcp = bytes([0x80, 200]) + bytes(26)  # RTCP sender report
-    try:
-        for datagram in (rtp, rtcp, b"\x05junk"):
-            await loop.sock_sendto(sock, datagram, target)
-            await asyncio.sleep(0)
+    # Sent by the peer on the selected pair: from an ICE-validated address, so they reach the
+    # demux (from any other address they are dropped before it, as rtcpeerUnvalidatedDatagrams).
+    agent = pc2._agent
+    assert agent is not None
+    for datagram in (rtp, rtcp, b"\x05junk"):
+        agent.send(datagram)
+        await asyncio.sleep(0)
 
-        async def counted() -> None:
-            while (await transport_stats())["rtcpeerDroppedDatagrams"] < (
-                before["rtcpeerDroppedDatagrams"] + 3
-            ):
-                await asyncio.sleep(0.02)
+    async def counted() -> None:
+        while (await transport_stats())["rtcpeerDroppedDatagrams"] < (
+            before["rtcpeerDroppedDatagrams"] + 3
+        ):
+            await asyncio.sleep(0.02)
 
-        await asyncio.wait_for(counted(), 10)
-    finally:
-        sock.close()
+    await asyncio.wait_for(counted(), 10)
     after = await transport_stats()
     demux, demux0 = after["rtcpeerDemux"], before["rtcpeerDemux"]
     assert after["rtcpeerRtpDatagrams"] - before["rtcpeerRtpDatagrams"] == 2
