@@ -115,7 +115,15 @@ class LocalDelivery:
         return peer_id in self.rooms.get(room, {})
 
     def items(self) -> list[tuple[str, str]]:
-        return [(room, pid) for room, members in self.rooms.items() for pid in members]
+        """(room, participant) of every member whose join has completed. A join still in
+        flight is left out: it is not in the shared presence yet, so a heartbeat pass would
+        find it "missing" and evict it mid-join (seen as a KeyError in activate, close 1011)."""
+        return [
+            (room, pid)
+            for room, members in self.rooms.items()
+            for pid, member in members.items()
+            if member.pending is None
+        ]
 
     def dispatch(self, room: str, frame: Frame, sender: str | None, to: str | None) -> None:
         """Hand ``frame`` to the local recipients: ``to`` only, or all but ``sender``."""

@@ -175,3 +175,17 @@ async def test_local_broker_presence_and_capacity() -> None:
     assert got["a"][-1] == PeerLeft("b")
     await broker.close()
     assert broker.local.rooms == {}
+
+
+def test_heartbeats_skip_joins_in_flight() -> None:
+    """Regression: a Redis heartbeat pass ran over a participant whose join was still in
+    flight, found it missing from the shared presence and evicted it, and the join then
+    failed with KeyError (close 1011) — seen in the node-death test."""
+    from signaling.server.broker import LocalDelivery, PeerInfo
+
+    local = LocalDelivery()
+    local.add("r", PeerInfo("a", "alice"), lambda frame: None, [])
+    local.add_pending("r", PeerInfo("d", "dave"), lambda frame: None)
+    assert local.items() == [("r", "a")]
+    local.activate("r", "d", [PeerInfo("a", "alice")])
+    assert sorted(local.items()) == [("r", "a"), ("r", "d")]
