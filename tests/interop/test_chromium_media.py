@@ -105,7 +105,12 @@ async def test_h264_chromium_to_python(peer_factory: Callable[[], PythonMediaPee
     async with chromium_media_peer() as browser, closing(peer_factory()) as py:
         await negotiate(browser, py, setup, browser_offers=True)
         await wait_python_received(py, frames=FRAMES)
-        figures = check_frame_sequence(py.video_numbers, min_distinct=FRAMES)
+        # Chromium's H.264 (OpenH264) path skips every other captured canvas frame when the
+        # machine is busy: both aiortc and rtcpeer then see steps of exactly 2 (the sender's
+        # doing). So: at least a quarter of the steps +1, and no step beyond 3 frames, which
+        # a frame lost by the receiver would break.
+        figures = check_frame_sequence(py.video_numbers, min_distinct=FRAMES, min_consecutive=0.25)
+        assert all(step <= 3 for step in figures["gaps"]), figures
         out = await browser.rtp_stats("outbound", "video")
         assert out["codec"].lower() == "video/h264", out
         assert "42e01f" in out["codecFmtp"], out
